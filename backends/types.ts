@@ -1,0 +1,61 @@
+import type { ServingConfig } from '../configs/schema/serving.ts';
+import type { BackendConfig, BackendKind } from '../configs/schema/suite.ts';
+
+/** What the caller passes to allocate a server: everything needed to name, label and size it. */
+export interface AllocationSpec {
+  /** Temporal ids, used for deterministic names and labels (the reaper finds leftovers by them). */
+  workflowId: string;
+  runId: string;
+  /** Short model name from models.yaml. */
+  modelName: string;
+  serving: ServingConfig;
+  backend: BackendConfig;
+  /** Folder where the backend saves server logs (the step's results folder). */
+  logDir: string;
+}
+
+/** A server slot that exists (a pod, a container, a process, or nothing for external). Small, JSON, kept in workflow history. */
+export interface Allocation {
+  kind: BackendKind;
+  /** Deterministic from the spec: allocating twice yields the same id and adopts what exists. */
+  id: string;
+  /** Where it runs, for run_meta.json: node, pod, container, pid... */
+  placement: Record<string, string | number | null>;
+  gpus: GpuInfo[];
+  /** Monotonic-free wall clock (epoch ms) when allocation finished, for model load time. */
+  allocatedAtMs: number;
+}
+
+export interface GpuInfo {
+  name: string;
+  memory_mb: number | null;
+}
+
+/** An OpenAI-compatible server ready to be health-checked. */
+export interface ServerEndpoint {
+  baseUrl: string;
+  /** The model name the API serves. */
+  model: string;
+  /** Environment variable that holds the API key, if any (never the key). */
+  apiKeyEnv?: string;
+}
+
+/** Hooks an activity gives a backend so long waits report progress and stop on cancel. */
+export interface BackendContext {
+  heartbeat(details: Record<string, unknown>): void;
+  signal: AbortSignal;
+  log(message: string): void;
+}
+
+/**
+ * One place a vLLM server can run. Every method is idempotent: a retry after a crash
+ * adopts what exists, and teardown of something already gone succeeds.
+ */
+export interface Backend {
+  readonly kind: BackendKind;
+  allocate(spec: AllocationSpec, ctx: BackendContext): Promise<Allocation>;
+  start(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<ServerEndpoint>;
+  /** Save the server's logs under spec.logDir; best effort. */
+  saveLogs(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<string | null>;
+  teardown(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<void>;
+}

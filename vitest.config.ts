@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// Two tiers: unit tests need nothing; workflow tests share one real Temporal dev server (test/support/temporal-global-setup.ts).
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    teardownTimeout: 30_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'workflows',
+          include: ['test/workflows/**/*.test.ts'],
+          globalSetup: ['test/support/temporal-global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
