@@ -12,6 +12,15 @@ export interface AllocationSpec {
   backend: BackendConfig;
   /** Folder where the backend saves server logs (the step's results folder). */
   logDir: string;
+  /** Folder for the backend's own bookkeeping (pid files, ports), shared by every worker that may retry. */
+  stateDir: string;
+}
+
+/** A question the simulator should recognise, with the gold answer it answers correctly (sim backend only). */
+export interface KnownAnswer {
+  question: string;
+  answer: string;
+  benchmark: string;
 }
 
 /** A server slot that exists (a pod, a container, a process, or nothing for external). Small, JSON, kept in workflow history. */
@@ -57,5 +66,8 @@ export interface Backend {
   start(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<ServerEndpoint>;
   /** Save the server's logs under spec.logDir; best effort. */
   saveLogs(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<string | null>;
-  teardown(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<void>;
+  /** Idempotent; works from the spec alone (allocation may be null when allocate itself failed half-way). */
+  teardown(spec: AllocationSpec, allocation: Allocation | null, ctx: BackendContext): Promise<void>;
+  /** Simulators only: learn the benchmark's questions so answers can be scored. */
+  prepareBenchmark?(endpoint: ServerEndpoint, answers: KnownAnswer[], ctx: BackendContext): Promise<void>;
 }

@@ -1,0 +1,104 @@
+import { Context } from '@temporalio/activity';
+import type { ResolvedSuite } from '../configs/resolve.ts';
+import type { Allocation, ServerEndpoint } from '../backends/types.ts';
+import type { ServerInfo } from '../results/run-meta.ts';
+import { buildRunMeta, copyConfigs, writeRunMeta } from '../results/run-meta.ts';
+import type { StepPlan, StepSummary } from '../results/steps.ts';
+import { markStepComplete, planSuite, readManifest } from '../results/steps.ts';
+import type { SuitePlan } from '../results/steps.ts';
+import { runThroughputStep } from '../loadgen/steps/throughput.ts';
+import { runOnlineStep } from '../loadgen/steps/online.ts';
+import { EvalflowError } from '../common/errors.ts';
+import { classified, temporalIds, throttledHeartbeat } from './context.ts';
+import type { BackendRegistry } from './server.ts';
+import { runQualityStep, summarizeQualityRun } from './quality.ts';
+
+export interface StepArgs {
+  suite: ResolvedSuite;
+  plan: StepPlan;
+  endpoint: ServerEndpoint;
+  server: ServerInfo;
+  allocation: Allocation;
+}
+
+export interface StepDeps {
+  backends: BackendRegistry;
+  /** Where hub datasets are cached. */
+  datasetCacheDir: string;
+}
+
+/** Every step: return the recorded summary if the step already finished (an activity retried after completing), else run it and mark it complete last. */
+async function once(args: StepArgs, run: (heartbeat: (d: Record<string, unknown>) => void) => Promise<StepSummary>): Promise<StepSummary> {
+  const manifest = await readManifest(args.plan.dir);
+  if (!manifest || manifest.key !== args.plan.key) {
+    throw new EvalflowError('input_invalid', `step folder ${args.plan.dir} has no claim for key ${args.plan.key}; plan the suite again`);
+  }
+  if (manifest.status === 'complete' && manifest.summary) return manifest.summary;
+  const meta = await buildRunMeta({ suite: args.suite, step: args.plan.step, allocation: args.allocation, server: args.server, temporal: temporalIds(), now: new Date() });
+  await writeRunMeta(args.plan.runDir, meta);
+  const summary = await run(throttledHeartbeat());
+  await markStepComplete(args.plan.dir, manifest, summary, new Date());
+  return summary;
+}
+
+function apiEndpoint(args: StepArgs): { baseUrl: string; model: string; apiKeyEnv?: string } {
+  return { ...args.endpoint, model: args.server.model };
+}
+
+export function createStepActivities(deps: StepDeps) {
+  return {
+    async planSteps(args: { suite: ResolvedSuite }): Promise<SuitePlan> {
+      return classified(() => planSuite(args.suite, temporalIds(), new Date()));
+    },
+
+    async runThroughput(args: StepArgs): Promise<StepSummary> {
+      return classified(() =>
+        once(args, async (heartbeat) => {
+          await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
+          const ctx = Context.current();
+          return runThroughputStep({
+            endpoint: apiEndpoint(args),
+            config: args.suite.benchmark.throughput,
+            scrapeIntervalS: args.suite.benchmark.scrape_metrics_interval_s,
+            seed: args.suite.seed,
+            outDir: args.plan.dir,
+            log: (m: string) => ctx.log.info(m),
+            heartbeat,
+            signal: ctx.cancellationSignal,
+          });
+        }),
+      );
+    },
+
+    async runOnline(args: StepArgs): Promise<StepSummary> {
+      return classified(() =>
+        once(args, async (heartbeat) => {
+          await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
+          const ctx = Context.current();
+          return runOnlineStep({
+            endpoint: apiEndpoint(args),
+            config: args.suite.benchmark.online,
+            scrapeIntervalS: args.suite.benchmark.scrape_metrics_interval_s,
+            outDir: args.plan.dir,
+            log: (m: string) => ctx.log.info(m),
+            heartbeat,
+            signal: ctx.cancellationSignal,
+          });
+        }),
+      );
+    },
+
+    async runQuality(args: StepArgs): Promise<StepSummary> {
+      return classified(() =>
+        once(args, async (heartbeat) => {
+          await copyConfigs(args.plan.runDir, args.suite, ['eval', 'serving', 'models']);
+          return runQualityStep({ ...args, endpoint: apiEndpoint(args), heartbeat, deps });
+        }),
+      );
+    },
+
+    async summarizeQuality(args: { suite: ResolvedSuite; qualityDir: string }): Promise<StepSummary> {
+      return classified(() => summarizeQualityRun(args.suite, args.qualityDir));
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Every name that appears in more than one place lives here. */
+export const TASK_QUEUE = 'evalflow';
+export const DEFAULT_NAMESPACE = 'default';
+export const WORKFLOW_ID_PREFIX = 'evalflow';
+
+export const SA_SUITE = defineSearchAttributeKey('EvalflowSuite', SearchAttributeType.KEYWORD);
+export const SA_MODEL = defineSearchAttributeKey('EvalflowModel', SearchAttributeType.KEYWORD);
+export const SA_BACKEND = defineSearchAttributeKey('EvalflowBackend', SearchAttributeType.KEYWORD);
+export const SA_PRESET = defineSearchAttributeKey('EvalflowPreset', SearchAttributeType.KEYWORD);
+export const SA_STEP = defineSearchAttributeKey('EvalflowStep', SearchAttributeType.KEYWORD);
+export const SA_CONFIG_HASH = defineSearchAttributeKey('EvalflowConfigHash', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [SA_SUITE, SA_MODEL, SA_BACKEND, SA_PRESET, SA_STEP, SA_CONFIG_HASH] as const;
+
+export const PROGRESS_QUERY = 'progress';
+
+/** Deterministic: the same suite, model and config always map to the same workflow id (resubmission adopts or resumes). */
+export function suiteWorkflowId(suiteName: string, modelName: string, configHash: string): string {
+  return `${WORKFLOW_ID_PREFIX}/${suiteName}/${modelName}/${configHash}`;
+}
+
+export const DEV_SERVER_UI_PORT = 8233;
+export const DEV_SERVER_PORT = 7233;
