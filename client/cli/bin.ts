@@ -6,13 +6,14 @@ import { configureStatusCommand } from './commands/status.ts';
 import { configureWorkerCommand } from './commands/worker.ts';
 import { configureSimCommand } from './commands/sim.ts';
 import { configureScoreCommand } from './commands/score.ts';
+import { configureDevServerCommand } from './commands/dev-server.ts';
 
 const program = new Command('evalflow')
   .description('Durable LLM serving-and-evaluation suites on Temporal')
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-for (const configure of [configureRunCommand, configureSubmitCommand, configureStatusCommand, configureWorkerCommand, configureSimCommand, configureScoreCommand]) {
+for (const configure of [configureRunCommand, configureSubmitCommand, configureStatusCommand, configureWorkerCommand, configureSimCommand, configureScoreCommand, configureDevServerCommand]) {
   configure(program);
 }
 
