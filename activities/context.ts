@@ -1,7 +1,7 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { isEvalflowError, isRetryable } from '../common/errors.ts';
 import type { BackendContext } from '../backends/types.ts';
-import type { TemporalIds } from '../results/run-meta.ts';
+import type { TemporalIds } from '../store/run-meta.ts';
 
 /** Heartbeats at most once a second: Temporal throttles anyway, and progress callbacks can fire per request. */
 export function throttledHeartbeat(intervalMs = 1000): (details: Record<string, unknown>) => void {

@@ -4,7 +4,7 @@ import { request } from 'undici';
 import type { ResolvedSuite } from '../configs/resolve.ts';
 import type { Allocation, AllocationSpec, Backend, ServerEndpoint } from '../backends/types.ts';
 import type { BackendKind } from '../configs/schema/suite.ts';
-import type { ServerInfo } from '../results/run-meta.ts';
+import type { ServerInfo } from '../store/run-meta.ts';
 import { EvalflowError } from '../common/errors.ts';
 import { activityBackendContext, classified, temporalIds } from './context.ts';
 

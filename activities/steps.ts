@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { ResolvedSuite } from '../configs/resolve.ts';
 import type { Allocation, ServerEndpoint } from '../backends/types.ts';
-import type { ServerInfo } from '../results/run-meta.ts';
-import { buildRunMeta, copyConfigs, writeRunMeta } from '../results/run-meta.ts';
-import type { StepPlan, StepSummary } from '../results/steps.ts';
-import { markStepComplete, planSuite, readManifest } from '../results/steps.ts';
-import type { SuitePlan } from '../results/steps.ts';
+import type { ServerInfo } from '../store/run-meta.ts';
+import { buildRunMeta, copyConfigs, writeRunMeta } from '../store/run-meta.ts';
+import type { StepPlan, StepSummary } from '../store/steps.ts';
+import { markStepComplete, planSuite, readManifest } from '../store/steps.ts';
+import type { SuitePlan } from '../store/steps.ts';
 import { runThroughputStep } from '../loadgen/steps/throughput.ts';
 import { runOnlineStep } from '../loadgen/steps/online.ts';
 import { EvalflowError } from '../common/errors.ts';

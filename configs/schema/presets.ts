@@ -8,6 +8,7 @@ export const Preset = z.strictObject({
     .strictObject({
       rates: z.union([z.array(z.number().positive()).min(1), z.literal('auto')]),
       duration_s: z.number().positive(),
+      warmup_s: z.number().min(0),
       auto_points: z.int().min(3),
     })
     .partial()
