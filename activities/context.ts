@@ -19,7 +19,9 @@ export function activityBackendContext(): BackendContext {
   return {
     heartbeat: throttledHeartbeat(),
     signal: ctx.cancellationSignal,
-    log: (message) => ctx.log.info(message),
+    log: (message) => {
+      ctx.log.info(message);
+    },
   };
 }
 

@@ -66,7 +66,9 @@ export async function runQualityStep(args: StepArgs & { endpoint: ServerEndpoint
       outDir: plan.dir,
       signal: ctx.cancellationSignal,
       heartbeat: (p) => args.heartbeat({ ...p }),
-      log: (m) => ctx.log.info(m),
+      log: (m) => {
+        ctx.log.info(m);
+      },
     });
     return {
       benchmark: name,

@@ -58,7 +58,7 @@ export function createServerActivities(backends: BackendRegistry) {
         const apiKey = endpoint.apiKeyEnv ? process.env[endpoint.apiKeyEnv] : undefined;
         const started = Date.now();
         const deadline = started + args.timeoutS * 1000;
-        let lastError = 'no answer yet';
+        let lastError: string;
         let delayMs = 100;
         for (;;) {
           ctx.signal.throwIfAborted();

@@ -62,7 +62,9 @@ export function createStepActivities(deps: StepDeps) {
             scrapeIntervalS: args.suite.benchmark.scrape_metrics_interval_s,
             seed: args.suite.seed,
             outDir: args.plan.dir,
-            log: (m: string) => ctx.log.info(m),
+            log: (m: string) => {
+              ctx.log.info(m);
+            },
             heartbeat,
             signal: ctx.cancellationSignal,
           });
@@ -80,7 +82,9 @@ export function createStepActivities(deps: StepDeps) {
             config: args.suite.benchmark.online,
             scrapeIntervalS: args.suite.benchmark.scrape_metrics_interval_s,
             outDir: args.plan.dir,
-            log: (m: string) => ctx.log.info(m),
+            log: (m: string) => {
+              ctx.log.info(m);
+            },
             heartbeat,
             signal: ctx.cancellationSignal,
           });

@@ -46,7 +46,7 @@ function displayName(file: string): string {
 /** The YAML node at `path`, or the deepest ancestor that exists (a missing key is reported where its parent is). */
 function nearestNode(doc: Document, path: readonly PropertyKey[]): YamlNode | null {
   let node: unknown = doc.contents;
-  let best = doc.contents as YamlNode | null;
+  let best: YamlNode | null = doc.contents;
   for (const part of path) {
     if (!isCollection(node)) break;
     const next: unknown = node.get(part, true);
@@ -62,7 +62,7 @@ function keyNode(doc: Document, path: readonly PropertyKey[], key: string): Yaml
   const parent = path.length === 0 ? doc.contents : doc.getIn(path as unknown[], true);
   if (!isMap(parent)) return null;
   for (const pair of parent.items) {
-    if (isPair(pair) && isScalar(pair.key) && pair.key.value === key) return pair.key as YamlNode;
+    if (isPair(pair) && isScalar(pair.key) && pair.key.value === key) return pair.key;
   }
   return null;
 }

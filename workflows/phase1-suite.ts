@@ -15,9 +15,9 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
 import type { ResolvedSuite } from '../configs/resolve.ts';
 import type { StepName } from '../configs/schema/suite.ts';
-import type { StepPlan, StepSummary, SuitePlan } from '../results/steps.ts';
+import type { StepPlan, StepSummary, SuitePlan } from '../store/steps.ts';
 import type { Allocation } from '../backends/types.ts';
-import type { ServerInfo } from '../results/run-meta.ts';
+import type { ServerInfo } from '../store/run-meta.ts';
 import { PROGRESS_QUERY, SA_STEP } from '../common/constants.ts';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -134,7 +134,7 @@ export async function phase1Suite(input: Phase1Input): Promise<Phase1Result> {
 
   const serverRef = { suite, logDir: pending[0]!.runDir };
   let allocation: Allocation | null = null;
-  let server: ServerInfo | null = null;
+  let server: ServerInfo | undefined;
   try {
     progress.phase = 'allocating';
     report('allocating a server');

@@ -91,7 +91,7 @@ export const BackendConfig = z.discriminatedUnion('kind', [
         .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
         .default('vllm')
         .describe('the vllm executable, or an argv prefix such as ["python", "-m", "vllm.entrypoints.cli.main"]; "serve" and the engine args follow'),
-      state_dir: z.string().min(1).default('.evalflow/local').describe('pid files that let a restarted worker adopt or stop its servers'),
+      state_dir: z.string().min(1).optional().describe("pid files that let a restarted worker adopt or stop its servers; default: the worker's backend state folder"),
       ready_timeout_s: z.number().positive().default(1800),
       stop_grace_s: z.number().positive().default(30).describe('SIGTERM to SIGKILL delay on teardown'),
       env_passthrough: z.array(z.string().min(1)).default([]).describe("worker environment variables the server inherits, e.g. HF_TOKEN, CUDA_VISIBLE_DEVICES"),

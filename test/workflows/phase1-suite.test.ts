@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function smokeSuite(prefix: string, edit: (s: ResolvedSuite) => void = () => {}): Promise<{ suite: ResolvedSuite; root: string }> {
   const dir = await tempDir(prefix);
-  cleanups.push(dir.remove);
+  cleanups.push(() => dir.remove());
   const suite = await loadSuite('configs/suites/phase1.yaml', { resultsDir: dir.path });
   edit(suite);
   return { suite, root: dir.path };
