@@ -9,5 +9,9 @@ export function configureSimCommand(program: Command): void {
     .allowUnknownOption()
     .helpOption(false)
     .argument('[args...]', 'simulator flags: --port N --host H --model NAME --options JSON | --options-file F --ready-file F')
-    .action(cliAction((args: string[]) => runSimulatorProcess(args)));
+    .action(
+      cliAction(async (args: string[]) => {
+        process.exitCode = await runSimulatorProcess(args);
+      }),
+    );
 }
