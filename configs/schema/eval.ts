@@ -30,6 +30,16 @@ export const Sampling = z.strictObject({
 });
 export type Sampling = z.infer<typeof Sampling>;
 
+/** A benchmark's sampling overrides: only the keys it sets, no defaults (those come from defaults.sampling). */
+export const SamplingOverride = z.strictObject({
+  temperature: z.number().min(0).optional(),
+  top_p: z.number().gt(0).max(1).optional(),
+  max_tokens: z.int().positive().optional(),
+  seed: z.int().nonnegative().optional(),
+  stop: z.array(z.string()).max(4).optional(),
+});
+export type SamplingOverride = z.infer<typeof SamplingOverride>;
+
 export const BenchmarkName = z.enum(['gsm8k', 'math', 'routerbench']);
 export type BenchmarkName = z.infer<typeof BenchmarkName>;
 
@@ -42,7 +52,7 @@ export const BenchmarkEval = z.strictObject({
   system_prompt: z.string().nullable().optional().describe('overrides defaults.system_prompt; null for none'),
   prompt_template: z.string().includes('{question}', { message: 'must contain {question}' }),
   endpoint: Endpoint.optional(),
-  sampling: Sampling.partial().default({}),
+  sampling: SamplingOverride.default({}),
   has_labels: z.boolean().optional().describe('routerbench only: score exact match against label'),
 });
 export type BenchmarkEval = z.infer<typeof BenchmarkEval>;

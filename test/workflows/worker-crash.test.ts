@@ -89,7 +89,8 @@ describe('a worker killed in the middle of a quality step', () => {
 
     const sends = new Map<string, number>();
     for (const r of sim.requests()) {
-      const exampleId = r.id.split('/')[1] ?? r.id;
+      // Request ids are <benchmark>/<example id>/a<attempt>; example ids may contain slashes.
+      const exampleId = r.id.slice(r.id.indexOf('/') + 1, r.id.lastIndexOf('/'));
       sends.set(exampleId, (sends.get(exampleId) ?? 0) + 1);
     }
     for (const id of finishedBeforeCrash) expect(sends.get(id), `example ${id} was sent again`).toBe(1);
