@@ -14,6 +14,15 @@ export default defineConfig({
         },
       },
       {
+        // Headless Chromium (/usr/bin/chromium; .ci/run installs it) checks the HTML reports as a person sees them.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: 'workflows',
           include: ['test/workflows/**/*.test.ts'],

@@ -11,8 +11,10 @@ export const SA_BACKEND = defineSearchAttributeKey('EvalflowBackend', SearchAttr
 export const SA_PRESET = defineSearchAttributeKey('EvalflowPreset', SearchAttributeType.KEYWORD);
 export const SA_STEP = defineSearchAttributeKey('EvalflowStep', SearchAttributeType.KEYWORD);
 export const SA_CONFIG_HASH = defineSearchAttributeKey('EvalflowConfigHash', SearchAttributeType.KEYWORD);
+/** A nightly regression's verdict: pass, regressed, improved or inconclusive. */
+export const SA_VERDICT = defineSearchAttributeKey('EvalflowVerdict', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [SA_SUITE, SA_MODEL, SA_BACKEND, SA_PRESET, SA_STEP, SA_CONFIG_HASH] as const;
+export const SEARCH_ATTRIBUTES = [SA_SUITE, SA_MODEL, SA_BACKEND, SA_PRESET, SA_STEP, SA_CONFIG_HASH, SA_VERDICT] as const;
 
 export const PROGRESS_QUERY = 'progress';
 
@@ -20,6 +22,20 @@ export const PROGRESS_QUERY = 'progress';
 export function suiteWorkflowId(suiteName: string, modelName: string, configHash: string): string {
   return `${WORKFLOW_ID_PREFIX}/${suiteName}/${modelName}/${configHash}`;
 }
+
+/** A scaling sweep: the same sweep config always maps to the same id (resubmission adopts or resumes it). */
+export function sweepWorkflowId(sweepName: string, configHash: string): string {
+  return `${WORKFLOW_ID_PREFIX}/sweep/${sweepName}/${configHash}`;
+}
+
+/** One model of a sweep, a phase1Suite child: the same model config always maps to the same id, across sweeps too. */
+export function sweepChildWorkflowId(sweepName: string, modelName: string, configHash: string): string {
+  return `${WORKFLOW_ID_PREFIX}/sweep/${sweepName}/${modelName}/${configHash}`;
+}
+
+/** Files a sweep writes in <results_dir>/<sweep name>/. */
+export const SCALING_COMPARISON_CSV = 'scaling_comparison.csv';
+export const SCALING_COMPARISON_JSON = 'scaling_comparison.json';
 
 export const DEV_SERVER_UI_PORT = 8233;
 export const DEV_SERVER_PORT = 7233;
