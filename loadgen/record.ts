@@ -61,6 +61,12 @@ export interface RequestRecord {
   chunkMs: number[];
   /** Last token-bearing message (E2EL end). */
   endMs: number | null;
+  /**
+   * When the request settled, success or failure (the response ended, or the error or abort happened).
+   * Failures have no endMs, yet a run's duration runs until they are over too.
+   * Optional so records built elsewhere (fakes, older files) stay valid.
+   */
+  doneMs?: number;
   promptTokens: number | null;
   completionTokens: number | null;
   finishReason: string | null;
