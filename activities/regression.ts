@@ -12,7 +12,7 @@ import { postVerdict as postVerdictWebhook } from '../regression/webhook.ts';
 import type { RunRef } from '../regression/run-ref.ts';
 import { openRunIndex, runIndexLocation } from '../runindex/open.ts';
 import type { RunIndex } from '../runindex/types.ts';
-import type { RunRecord } from '../runindex/record.ts';
+import { lastGoodRun } from '../runindex/baseline.ts';
 import { configOfSuite, registerRun as registerInIndex } from '../runindex/scan.ts';
 import { writeJsonAtomic, writeTextAtomic } from '../store/files.ts';
 import type { Phase1Result } from '../workflows/phase1-suite.ts';
@@ -45,16 +45,7 @@ export function runRefOf(result: Phase1Result): RunRef {
     ...(throughput ? { throughput } : {}),
     ...(online ? { online } : {}),
     ...(result.qualityDir ? { quality: result.qualityDir } : {}),
-  } as RunRef;
-}
-
-/** The newest earlier run of the same suite and model that was not judged a regression. */
-export function pickLastGood(candidate: RunRecord, runs: readonly RunRecord[]): RunRecord | null {
-  return (
-    runs
-      .filter((r) => r.id !== candidate.id && r.status === 'complete' && r.created_at <= candidate.created_at && r.verdict?.overall !== 'regressed')
-      .sort((a, b) => b.created_at.localeCompare(a.created_at))[0] ?? null
-  );
+  };
 }
 
 function headlineOf(verdict: RegressionVerdict): string {
@@ -93,7 +84,7 @@ export function createRegressionActivities() {
           const baseline =
             args.baseline.kind === 'pinned'
               ? await index.resolve(args.baseline.run)
-              : pickLastGood(candidate, await index.list({ ...(candidate.suite ? { suite: candidate.suite } : {}), ...(candidate.model ? { model: candidate.model } : {}), limit: 200 }));
+              : await lastGoodRun(index, { suite: candidate.suite ?? '', model: candidate.model ?? '', before: candidate.created_at, excludeId: candidate.id });
           const decidedAt = new Date().toISOString();
           if (!baseline) {
             // The first run of a suite has nothing to be compared with; it becomes the baseline of the next.
@@ -105,7 +96,7 @@ export function createRegressionActivities() {
             await index.setVerdict(candidate.id, { overall: 'inconclusive', baseline_id: null, decided_at: decidedAt, report: json });
             return { verdict: 'inconclusive', baseline: null, verdictJson: json, verdictMarkdown: markdown, headline: note };
           }
-          const [base, cand] = await Promise.all([loadRunData({ ...baseline.folders, label: `baseline ${baseline.id}` } as RunRef), loadRunData({ ...candidate.folders, label: `candidate ${candidate.id}` } as RunRef)]);
+          const [base, cand] = await Promise.all([loadRunData({ ...baseline.folders, label: `baseline ${baseline.id}` }), loadRunData({ ...candidate.folders, label: `candidate ${candidate.id}` })]);
           const verdict = compareRuns(base, cand, args.policy);
           const files = await writeVerdict(args.outDir, verdict);
           await index.setVerdict(candidate.id, { overall: verdict.overall, baseline_id: baseline.id, decided_at: decidedAt, report: files.json });
