@@ -57,10 +57,40 @@ const FAST_SIM = {
 const REALISTIC_SIM = { ...FAST_SIM, ttft_base_ms: 20, itl_ms: 20 };
 const SHORT = { kind: 'random' as const, input_len: 16, output_len: 8, range_ratio: 0 };
 const LONG = { kind: 'random' as const, input_len: 16, output_len: 32, range_ratio: 0 };
+/** Output lengths spread over 4..60 tokens so the streams do not finish (and restart) in lockstep. */
+const LONG_STAGGERED = { ...LONG, range_ratio: 0.9 };
 const SWEEP_RATES = [250, 500, 1000, 1500, 2000, 2500, 3000, 4000];
 const STAGE_S = 4;
 const OVERHEAD_CONCURRENCY = 256;
 const OVERHEAD_REQUESTS = OVERHEAD_CONCURRENCY * 3;
+/** Mean stream life at the realistic pace: TTFT 20 ms + ~31 gaps of 20 ms (32 tokens on average). */
+const MEAN_STREAM_S = 0.02 + 31 * 0.02;
+const STEADY_S = 5;
+
+interface Overhead {
+  p50: number | null;
+  p99: number | null;
+  matched: number;
+  peak: number;
+  sendP50: number | null;
+}
+
+/** Client TTFT minus the simulator's recorded TTFT, matched by request id; requests sent before `skipMs` are left out. */
+async function overheadOf(url: string, run: { records: RequestRecord[]; startMs: number }, skipMs = 0): Promise<Overhead> {
+  const server = new Map((await serverRecords(url)).map((r) => [r.id, r]));
+  const overheads: number[] = [];
+  const sendDelays: number[] = [];
+  for (const r of run.records) {
+    const s = server.get(r.id);
+    if (r.sentMs - run.startMs < skipMs) continue;
+    if (r.error !== null || r.firstTokenMs === null || s === undefined || s.firstTokenMs === null) continue;
+    overheads.push(r.firstTokenMs - r.sentMs - (s.firstTokenMs - s.arrivalMs));
+    const written = headersWrittenMs.get(r.id);
+    if (written !== undefined) sendDelays.push(written - r.sentMs);
+  }
+  const m = computeMetrics(run.records, { startMs: run.startMs });
+  return { p50: percentile(overheads, 50), p99: percentile(overheads, 99), matched: overheads.length, peak: m.max_concurrent_requests, sendP50: percentile(sendDelays, 50) };
+}
 /** Hard stop for the whole run (the sweep ends early when time runs short). */
 const BUDGET_S = 110;
 
@@ -134,10 +164,11 @@ interface Phase {
 }
 
 /** One stage, with the client's CPU time (user + system) spent on it. */
-async function phase(sender: Sender, stage: string, rate: number, durationS: number, opts: { spinMs?: number; maxConcurrency?: number; count?: number; long?: boolean } = {}): Promise<Phase> {
+async function phase(sender: Sender, stage: string, rate: number, durationS: number, opts: { spinMs?: number; maxConcurrency?: number; count?: number; long?: boolean; staggered?: boolean } = {}): Promise<Phase> {
   const count = opts.count ?? Math.round(rate * durationS);
   const offsets = Number.isFinite(rate) ? arrivalOffsetsMs({ rate, count, arrival: 'poisson', burstiness: 1, seed: 1 }) : new Float64Array(count);
-  const requests = createPromptSet({ source: opts.long ? LONG : SHORT, endpoint: 'completions', count, seed: 0, stage });
+  const source = opts.staggered ? LONG_STAGGERED : opts.long ? LONG : SHORT;
+  const requests = createPromptSet({ source, endpoint: 'completions', count, seed: 0, stage });
   const cpu0 = process.cpuUsage();
   const result = await runLoad({ sender, requests, offsetsMs: offsets, stage, maxConcurrency: opts.maxConcurrency ?? null, ...(opts.spinMs !== undefined ? { spinMs: opts.spinMs } : {}) });
   const cpu = process.cpuUsage(cpu0);
@@ -229,32 +260,29 @@ async function main(): Promise<void> {
   const overSender = createSender({ baseUrl: slow.url, model: MODEL, maxConnections: OVERHEAD_CONCURRENCY, requestTimeoutMs: 30_000 });
   try {
     await phase(overSender, 'overhead_warmup', Infinity, 0, { maxConcurrency: OVERHEAD_CONCURRENCY, count: OVERHEAD_CONCURRENCY, long: true });
+    // Burst: 256 identical streams sent together, so each wave's first tokens land at once (queueing included).
     await resetServerRecords(slow.url);
-    const { result: over } = await phase(overSender, 'overhead', Infinity, 0, { maxConcurrency: OVERHEAD_CONCURRENCY, count: OVERHEAD_REQUESTS, long: true });
-    const server = new Map((await serverRecords(slow.url)).map((r) => [r.id, r]));
-    const overheads: number[] = [];
-    const sendDelays: number[] = [];
-    for (const r of over.records) {
-      const s = server.get(r.id);
-      if (r.error !== null || r.firstTokenMs === null || s === undefined || s.firstTokenMs === null) continue;
-      overheads.push(r.firstTokenMs - r.sentMs - (s.firstTokenMs - s.arrivalMs));
-      const written = headersWrittenMs.get(r.id);
-      if (written !== undefined) sendDelays.push(written - r.sentMs);
+    const burst = await overheadOf(slow.url, (await phase(overSender, 'overhead_burst', Infinity, 0, { maxConcurrency: OVERHEAD_CONCURRENCY, count: OVERHEAD_REQUESTS, long: true })).result);
+    // Steady state: exactly 256 streams in flight (a closed loop), lengths staggered so they finish and restart
+    // at different times, the first second left out: the client's own added latency per request.
+    await resetServerRecords(slow.url);
+    const steadyCount = Math.round((OVERHEAD_CONCURRENCY / MEAN_STREAM_S) * STEADY_S);
+    const steady = await overheadOf(slow.url, (await phase(overSender, 'overhead_steady', Infinity, 0, { maxConcurrency: OVERHEAD_CONCURRENCY, count: steadyCount, staggered: true })).result, 1000);
+    console.log(`\nClient TTFT overhead (client TTFT − simulator TTFT), ITL ${REALISTIC_SIM.itl_ms} ms:`);
+    for (const [name, m] of [['steady, ~256 in flight', steady], ['burst of 256 at once', burst]] as const) {
+      console.log(`  ${name.padEnd(24)} p50 ${f(m.p50, 3)} ms  p99 ${f(m.p99, 3)} ms  (${m.matched} requests, peak in flight ${m.peak}; send delay p50 ${f(m.sendP50, 3)} ms)`);
     }
-    const overM = computeMetrics(over.records, { startMs: over.startMs });
-    console.log(`\nClient TTFT overhead at ${OVERHEAD_CONCURRENCY} concurrent streams, ITL ${REALISTIC_SIM.itl_ms} ms (${overheads.length} matched of ${over.records.length}, peak in flight ${overM.max_concurrent_requests}):`);
-    console.log(`  p50 ${f(percentile(overheads, 50), 3)} ms  p99 ${f(percentile(overheads, 99), 3)} ms  max ${f(percentile(overheads, 100), 3)} ms; client TTFT p50 ${f(overM.ttft_ms.median, 3)} ms`);
-    console.log(`  of which sentMs → headers on the socket: p50 ${f(percentile(sendDelays, 50), 3)} ms  p99 ${f(percentile(sendDelays, 99), 3)} ms`);
 
     summary = {
       max_sustained_rps: summary.max_sustained_rps,
-      client_ttft_overhead_p50_ms: Number(f(percentile(overheads, 50), 4)),
-      client_ttft_overhead_p99_ms: Number(f(percentile(overheads, 99), 4)),
+      client_ttft_overhead_p50_ms: Number(f(steady.p50, 4)),
+      client_ttft_overhead_p99_ms: Number(f(steady.p99, 4)),
       ...summary,
-      client_send_delay_p50_ms: Number(f(percentile(sendDelays, 50), 4)),
-      client_send_delay_p99_ms: Number(f(percentile(sendDelays, 99), 4)),
-      overhead_matched: overheads.length,
-      overhead_peak_in_flight: overM.max_concurrent_requests,
+      client_send_delay_p50_ms: Number(f(steady.sendP50, 4)),
+      overhead_matched: steady.matched,
+      overhead_peak_in_flight: steady.peak,
+      burst_ttft_overhead_p50_ms: Number(f(burst.p50, 4)),
+      burst_ttft_overhead_p99_ms: Number(f(burst.p99, 4)),
       cpus: cpus().length,
       load_average_1m: Number(loadavg()[0]!.toFixed(2)),
       duration_s: Number(elapsedS().toFixed(1)),
