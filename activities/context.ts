@@ -38,7 +38,9 @@ export async function classified<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (isEvalflowError(err)) {
-      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !isRetryable(err.code), details: [err.details], cause: err });
+      // A suite with on_unschedulable: fail asked not to wait for GPUs, so no retry may wait for them either.
+      const failFast = err.code === 'unschedulable' && err.details.policy === 'fail';
+      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: failFast || !isRetryable(err.code), details: [err.details], cause: err });
     }
     throw err;
   }

@@ -1,6 +1,9 @@
 import { createServerActivities } from './server.ts';
 import type { BackendRegistry } from './server.ts';
 import { createStepActivities } from './steps.ts';
+import { createSweepActivities } from './sweep.ts';
+import { createRegressionActivities } from './regression.ts';
+import { createReaperActivities } from './reaper.ts';
 
 export interface ActivityDeps {
   backends: BackendRegistry;
@@ -12,5 +15,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createServerActivities(deps.backends),
     ...createStepActivities(deps),
+    ...createSweepActivities(),
+    ...createRegressionActivities(),
+    ...createReaperActivities(deps.backends),
   };
 }

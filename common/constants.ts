@@ -33,6 +33,10 @@ export function sweepChildWorkflowId(sweepName: string, modelName: string, confi
   return `${WORKFLOW_ID_PREFIX}/sweep/${sweepName}/${modelName}/${configHash}`;
 }
 
+/** The reaper: the Temporal Schedule that runs it (`evalflow gc --schedule`) and the id of its runs (Temporal appends the time). */
+export const REAPER_SCHEDULE_ID = 'evalflow-reaper';
+export const REAPER_WORKFLOW_ID = `${WORKFLOW_ID_PREFIX}/reaper`;
+
 /** Files a sweep writes in <results_dir>/<sweep name>/. */
 export const SCALING_COMPARISON_CSV = 'scaling_comparison.csv';
 export const SCALING_COMPARISON_JSON = 'scaling_comparison.json';

@@ -35,6 +35,11 @@ export interface ResolvedSuite {
   healthTimeoutS: number;
   /** SHA-256 prefix over everything above except resultsRoot (run_meta.json's config_hash). */
   configHash: string;
+  /**
+   * Set only by a sweep run with --no-skip-existing: it enters the config hash and every step key
+   * (store/layout.ts), so finished steps run again into new folders instead of being skipped.
+   */
+  runTag?: string;
   /** The YAML texts as the user wrote them, copied next to the results. */
   configFiles: Record<ConfigFileRole, ConfigFileCopy>;
 }
@@ -67,6 +72,15 @@ export interface LoadSuiteOptions {
   model?: string;
   /** Override the results folder (CLI --results). */
   resultsDir?: string;
+}
+
+/** The fields of a suite that its config hash covers (everything that changes results; not where they go). */
+type HashedSuite = Pick<ResolvedSuite, 'name' | 'preset' | 'model' | 'backend' | 'serving' | 'benchmark' | 'eval' | 'steps' | 'seed' | 'healthTimeoutS' | 'runTag'>;
+
+/** run_meta.json's config_hash; recompute it after changing a resolved suite (the sweep sets the model's tensor parallelism). */
+export function suiteConfigHash(suite: HashedSuite): string {
+  const { name, preset, model, backend, serving, benchmark, eval: evalCfg, steps, seed, healthTimeoutS, runTag } = suite;
+  return hashOf({ name, preset, model, backend, serving, benchmark, eval: evalCfg, steps, seed, healthTimeoutS, ...(runTag === undefined ? {} : { runTag }) }, 16);
 }
 
 /** Load a suite YAML and the files it references; validate all of them; merge presets and overrides. */
@@ -135,7 +149,7 @@ export async function loadSuite(suitePath: string, opts: LoadSuiteOptions = {}):
   return {
     ...core,
     resultsRoot: resolve(opts.resultsDir ?? suite.value.results_dir),
-    configHash: hashOf(core, 16),
+    configHash: suiteConfigHash(core),
     configFiles: {
       suite: copy(suiteFile, suite.text),
       serving: copy(paths.serving, serving.text),

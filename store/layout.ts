@@ -48,7 +48,8 @@ export function rateFolderName(rate: number): string {
 
 /** What a finished step's results depend on: the server identity plus the step's own settings. */
 function serverIdentity(suite: ResolvedSuite): unknown {
-  return { model: suite.serving.model, backend: suite.backend };
+  // A sweep re-run (--no-skip-existing) adds its tag, so no finished step matches; absent, keys are unchanged.
+  return { model: suite.serving.model, backend: suite.backend, ...(suite.runTag === undefined ? {} : { run_tag: suite.runTag }) };
 }
 
 /**

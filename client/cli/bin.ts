@@ -10,13 +10,14 @@ import { configureDevServerCommand } from './commands/dev-server.ts';
 import { configureRunsCommand } from './commands/runs.ts';
 import { configureReportCommand } from './commands/report.ts';
 import { configureScheduleCommand } from './commands/schedule.ts';
+import { configureGcCommand } from './commands/gc.ts';
 
 const program = new Command('evalflow')
   .description('Durable LLM serving-and-evaluation suites on Temporal')
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-for (const configure of [configureRunCommand, configureSubmitCommand, configureStatusCommand, configureWorkerCommand, configureSimCommand, configureScoreCommand, configureDevServerCommand, configureReportCommand, configureScheduleCommand, configureRunsCommand]) {
+for (const configure of [configureRunCommand, configureSubmitCommand, configureStatusCommand, configureWorkerCommand, configureSimCommand, configureScoreCommand, configureDevServerCommand, configureReportCommand, configureScheduleCommand, configureRunsCommand, configureGcCommand]) {
   configure(program);
 }
 

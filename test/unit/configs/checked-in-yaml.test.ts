@@ -9,6 +9,7 @@ import { BenchmarkConfig } from '../../../configs/schema/benchmark.ts';
 import { EvalConfig } from '../../../configs/schema/eval.ts';
 import { ModelsConfig } from '../../../configs/schema/models.ts';
 import { PresetsConfig } from '../../../configs/schema/presets.ts';
+import { detectConfigKind, loadSweep } from '../../../sweep/load.ts';
 
 /** The schema for each top-level config file; suites go through loadSuite (which loads what they reference). */
 const TOP_LEVEL: Record<string, z.ZodType> = {
@@ -42,6 +43,13 @@ describe('every checked-in config YAML loads through the CLI loader', () => {
   });
 
   it.each(files.filter((f) => f.startsWith('configs/suites/')))('%s', async (file) => {
+    if ((await detectConfigKind(file)) === 'sweep') {
+      // A sweep (kind: sweep) loads the suite it names once per model.
+      const sweep = await loadSweep(file);
+      expect(sweep.configHash).toMatch(/^[0-9a-f]{16}$/);
+      expect(sweep.runs.length).toBeGreaterThan(0);
+      return;
+    }
     const suite = await loadSuite(file);
     expect(suite.configHash).toMatch(/^[0-9a-f]{16}$/);
     expect(suite.steps.length).toBeGreaterThan(0);
