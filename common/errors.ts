@@ -15,6 +15,8 @@ export const ErrorCode = z.enum([
   'unschedulable', // not enough GPUs right now
   'evicted', // the pod was evicted or preempted
   'backend_api', // the Kubernetes or Docker API failed
+  'child_failed', // a suite a sweep adopted had failed
+  'sweep_incomplete', // a sweep finished with some models failed (resubmitting resumes them)
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -34,6 +36,8 @@ export function isRetryable(code: ErrorCode): boolean {
     case 'image_pull':
     case 'crash_loop':
     case 'oom_killed':
+    case 'child_failed':
+    case 'sweep_incomplete':
       return false;
     case 'server_crashed':
     case 'unschedulable':

@@ -4,6 +4,7 @@ import { temporalSettingsFromEnv } from '../../../common/temporal-env.ts';
 import { EvalflowError } from '../../../common/errors.ts';
 import { PROGRESS_QUERY } from '../../../common/constants.ts';
 import type { Phase1Progress } from '../../../workflows/phase1-suite.ts';
+import type { SweepProgress } from '../../../workflows/scaling-sweep.ts';
 import { cliAction } from '../action.ts';
 
 export function configureStatusCommand(program: Command): void {
@@ -20,8 +21,12 @@ export function configureStatusCommand(program: Command): void {
           const handle = client.workflow.getHandle(workflowId);
           const d = await handle.describe();
           console.log(`${workflowId}  ${d.status.name}  run ${d.runId}  started ${d.startTime.toISOString()}${d.closeTime ? `  closed ${d.closeTime.toISOString()}` : ''}`);
-          const progress = await handle.query<Phase1Progress>(PROGRESS_QUERY).catch(() => null);
-          if (progress) {
+          // Suites and sweeps answer the same query name with their own shape.
+          const progress = await handle.query<Phase1Progress | SweepProgress>(PROGRESS_QUERY).catch(() => null);
+          if (progress && 'models' in progress) {
+            console.log(`sweep ${progress.sweep}: ${progress.phase}, GPUs in use ${progress.gpusInUse}/${progress.maxGpus}`);
+            for (const m of progress.models) console.log(`  ${m.model.padEnd(24)} ${m.status}`);
+          } else if (progress) {
             console.log(`phase ${progress.phase}, ${progress.stepsDone}/${progress.stepsTotal} steps`);
             for (const s of progress.steps) console.log(`  ${s.step.padEnd(12)} ${s.status.padEnd(8)} ${s.dir}`);
           } else if (d.status.name === 'COMPLETED') {
