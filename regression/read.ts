@@ -1,3 +1,4 @@
+import { readJsonFile } from '../store/read-json.ts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -65,26 +66,6 @@ function invalid(file: string, reason: string): EvalflowError {
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
-/** A JSON file parsed by schema; null when it does not exist. */
-export async function readJsonFile<S extends z.ZodType>(schema: S, file: string): Promise<z.infer<S> | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isMissing(err)) return null;
-    throw err;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw invalid(file, `not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(file, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  return parsed.data;
 }
 
 /** JSONL lines parsed by schema; a torn last line (no newline, crashed writer) is ignored, not cut. */
@@ -195,3 +176,5 @@ export async function readQualityItems(qualityDir: string, benchmark: string): P
   const lines = await readJsonlFile(ResultLine, join(qualityDir, benchmark, qualityFile(benchmark, 'results')));
   return lines.map((l) => ({ benchmark, id: l.id, prompt_hash: l.prompt_hash, correct: l.correct }));
 }
+
+export { readJsonFile };

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readJsonFile } from '../store/read-json.ts';
+import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { EvalflowError } from '../common/errors.ts';
@@ -25,30 +26,6 @@ const KINDS: readonly RunKind[] = ['throughput', 'online', 'quality'];
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
-/** A JSON file checked by schema; null when absent; an input_invalid error naming the file when malformed. */
-export async function readJson<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S> | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isMissing(err)) return null;
-    throw err;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new EvalflowError('input_invalid', `${file}: not valid JSON (${(err as Error).message})`, { file });
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    // The first few issues are enough to find the problem; a raw-record file can have thousands.
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new EvalflowError('input_invalid', `${file}: ${issues.join('; ')}`, { file });
-  }
-  return parsed.data;
 }
 
 async function has(dir: string, file: string): Promise<boolean> {
@@ -104,9 +81,9 @@ async function kindOf(dir: string): Promise<RunKind | null> {
 
 async function folder<S extends z.ZodType>(dir: string | undefined, file: string, schema: S): Promise<RunFolder<z.infer<S>> | null> {
   if (dir === undefined) return null;
-  const data = await readJson(join(dir, file), schema);
+  const data = await readJsonFile(schema, join(dir, file));
   if (data === null) throw new EvalflowError('input_invalid', `${dir}: ${file} is missing`, { dir });
-  return { dir, meta: await readJson(join(dir, RUN_META), RunMetaFile), data };
+  return { dir, meta: await readJsonFile(RunMetaFile, join(dir, RUN_META)), data };
 }
 
 /** A run from a results root (the latest folder of each kind) or from chosen folders. */
@@ -118,14 +95,14 @@ export async function loadRun(source: string | RunFolders): Promise<RunReportDat
   }
   const throughput = await folder(folders.throughput, RESULT_FILES.throughput, ThroughputResultsFile);
   return {
-    throughput: throughput && { ...throughput, records: await readJson(join(throughput.dir, THROUGHPUT_FILES.raw), RawResultsFile) },
+    throughput: throughput && { ...throughput, records: await readJsonFile(RawResultsFile, join(throughput.dir, THROUGHPUT_FILES.raw)) },
     online: await folder(folders.online, RESULT_FILES.online, OnlineResultsFile),
     quality: await folder(folders.quality, RESULT_FILES.quality, QualitySummaryFile),
   };
 }
 
 export async function loadSweep(sweepDir: string): Promise<SweepReportData> {
-  const rows = await readJson(join(sweepDir, SCALING_FILE), ScalingComparisonFile);
+  const rows = await readJsonFile(ScalingComparisonFile, join(sweepDir, SCALING_FILE));
   if (rows === null) throw new EvalflowError('input_invalid', `${sweepDir}: ${SCALING_FILE} is missing (is ${basename(sweepDir)} a sweep folder?)`, { dir: sweepDir });
   return { dir: sweepDir, rows };
 }
