@@ -8,7 +8,8 @@ import { getBenchmark } from '../benchmarks/registry.ts';
 import { toExamples } from '../benchmarks/rows.ts';
 import { runBenchmark } from '../benchmarks/runner.ts';
 import type { BenchmarkMetrics } from '../benchmarks/metrics.ts';
-import { writeQualitySummary } from '../benchmarks/summary.ts';
+import { buildQualitySummary, writeQualitySummary } from '../benchmarks/summary.ts';
+import { writeCsvAtomic, writeJsonAtomic } from '../store/files.ts';
 import { qualityFiles, isQualityStep } from '../store/layout.ts';
 import type { StepSummary } from '../store/steps.ts';
 import { createSender } from '../loadgen/sender.ts';
@@ -55,21 +56,36 @@ export async function runQualityStep(args: StepArgs & { endpoint: ServerEndpoint
     maxConnections: concurrency,
     requestTimeoutMs: suite.eval.defaults.request_timeout_s * 1000,
   });
+  const seeds = suite.eval.defaults.seeds;
   try {
-    const run = await runBenchmark({
-      benchmark,
-      examples,
-      fewShot,
-      evalCfg: suite.eval,
-      sender,
-      concurrency,
-      outDir: plan.dir,
-      signal: ctx.cancellationSignal,
-      heartbeat: (p) => args.heartbeat({ ...p }),
-      log: (m) => {
-        ctx.log.info(m);
-      },
-    });
+    const runs = [];
+    // Several sampling seeds (seed 003): one run each in seed_<n>/, every one resumable on its own.
+    for (const seed of seeds ?? [null]) {
+      const run = await runBenchmark({
+        benchmark,
+        examples,
+        fewShot,
+        evalCfg: suite.eval,
+        sender,
+        concurrency,
+        outDir: seed === null ? plan.dir : join(plan.dir, seedFolder(seed)),
+        ...(seed === null ? {} : { seed }),
+        signal: ctx.cancellationSignal,
+        heartbeat: (p) => args.heartbeat({ ...p, ...(seed === null ? {} : { seed }) }),
+        log: (m) => {
+          ctx.log.info(m);
+        },
+      });
+      runs.push(run);
+    }
+    if (seeds) {
+      const row = buildQualitySummary(runs.map((r) => r.metrics)).benchmarks[0]!;
+      const files = qualityFiles(name);
+      await writeJsonAtomic(join(plan.dir, files.metricsJson), { ...row, per_seed: runs.map((r) => r.metrics) });
+      await writeCsvAtomic(join(plan.dir, files.metricsCsv), [{ ...row }]);
+      return { benchmark: name, accuracy_pct: row.accuracy_pct, accuracy_pct_std: row.accuracy_pct_std, n_seeds: row.n_seeds, scorable_examples: row.scorable_examples, unscorable_examples: row.unscorable_examples, total_examples: row.total_examples };
+    }
+    const run = runs[0]!;
     return {
       benchmark: name,
       accuracy_pct: run.accuracy_pct,
@@ -87,12 +103,17 @@ export async function runQualityStep(args: StepArgs & { endpoint: ServerEndpoint
   }
 }
 
+export function seedFolder(seed: number): string {
+  return `seed_${seed}`;
+}
+
 /** quality_summary.json/.csv over the benchmarks this suite ran (their metrics files are the source). */
 export async function summarizeQualityRun(suite: ResolvedSuite, qualityDir: string): Promise<StepSummary> {
   const runs: BenchmarkMetrics[] = [];
+  const seeds = suite.eval.defaults.seeds;
   for (const step of suite.steps.filter(isQualityStep)) {
-    const file = join(qualityDir, step, qualityFiles(step).metricsJson);
-    runs.push(JSON.parse(await readFile(file, 'utf8')) as BenchmarkMetrics);
+    const dirs = seeds ? seeds.map((seed) => join(qualityDir, step, seedFolder(seed))) : [join(qualityDir, step)];
+    for (const dir of dirs) runs.push(JSON.parse(await readFile(join(dir, qualityFiles(step).metricsJson), 'utf8')) as BenchmarkMetrics);
   }
   const summary = await writeQualitySummary(qualityDir, runs);
   return { benchmarks: summary.benchmarks.length };

@@ -120,6 +120,26 @@ describe('phase1Suite against a real Temporal dev server and the vLLM simulator'
     expect(after).toEqual(before);
   });
 
+  it('runs a benchmark once per sampling seed and reports mean and std across seeds', async () => {
+    const { suite, root } = await smokeSuite('seeds', (s) => {
+      s.steps = ['gsm8k'];
+      s.eval.defaults = { ...s.eval.defaults, seeds: [1, 2, 3], sampling: { ...s.eval.defaults.sampling, temperature: 0.7 } };
+    });
+    const taskQueue = uniqueTaskQueue('seeds');
+    const worker = await createTestWorker(t, taskQueue, testDeps(join(root, 'cache')));
+    const result = await worker.runUntil(t.client.workflow.execute(phase1Suite, { taskQueue, workflowId: `seeds-${taskQueue}`, args: [{ suite }] }));
+    expect(result.steps[0]?.summary).toMatchObject({ n_seeds: 3 });
+    const quality = await onlyDir(join(root, 'quality'));
+    for (const seed of [1, 2, 3]) {
+      const lines = (await readFile(join(quality, 'gsm8k', `seed_${seed}`, 'gsm8k_results.jsonl'), 'utf8')).trim().split('\n');
+      expect(lines).toHaveLength(8);
+    }
+    const summary = (await json(join(quality, 'quality_summary.json'))) as { benchmarks: { benchmark: string; n_seeds: number; accuracy_pct_std: number | null }[]; per_seed: unknown[] };
+    expect(summary.benchmarks[0]).toMatchObject({ benchmark: 'gsm8k', n_seeds: 3 });
+    expect(typeof summary.benchmarks[0]?.accuracy_pct_std).toBe('number');
+    expect(summary.per_seed).toHaveLength(3);
+  });
+
   it('tears the server down after a failing step, and the failure is classified', async () => {
     const { suite, root } = await smokeSuite('fail', (s) => {
       s.steps = ['gsm8k'];
