@@ -23,6 +23,17 @@ export default defineConfig({
         },
       },
       {
+        // Opt-in real-cluster tier: skipped unless KUBECONFIG is set; long timeouts for the first model download.
+        test: {
+          name: 'live',
+          include: ['test/live/**/*.test.ts'],
+          globalSetup: ['test/support/temporal-global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 3_600_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
         test: {
           name: 'workflows',
           include: ['test/workflows/**/*.test.ts'],

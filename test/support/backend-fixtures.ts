@@ -101,7 +101,7 @@ export async function startFakeBackend(kind: ReapableKind, work: string, nodes: 
         servers: () => Promise.resolve(cluster.store.list('pods', { namespace: null, labelSelector: null, fieldSelector: null }).map((p) => p.metadata?.name ?? '')),
         remaining: async () => {
           const c = await cluster.settled(5000);
-          return { servers: c.pods, other: { services: c.services, 'simulators listening': c.servers } };
+          return { servers: c.pods, other: { services: c.services, 'listening simulators': c.servers } };
         },
         close: () => cluster.close(),
       };
@@ -115,7 +115,7 @@ export async function startFakeBackend(kind: ReapableKind, work: string, nodes: 
         noun: 'containers',
         servers: () => Promise.resolve(engine.names()),
         // Removal stops the container's simulator before it answers: nothing to wait for.
-        remaining: () => Promise.resolve({ servers: engine.containerCount, other: { 'simulators listening': engine.openServers } }),
+        remaining: () => Promise.resolve({ servers: engine.containerCount, other: { 'listening simulators': engine.openServers } }),
         close: () => engine.close(),
       };
     }

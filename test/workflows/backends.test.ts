@@ -166,6 +166,8 @@ describe.each(['kubernetes', 'docker'] as const)('phase1Suite on the %s backend 
     const { worker, taskQueue } = await backendWorker(t, `${kind}-lost`, work.path);
     const result = await worker.runUntil(async () => {
       const handle = await startSuite(t, s, taskQueue, id);
+      // The loss must land inside startServer's wait (one that came earlier would be mended before the wait, in attempt 1).
+      await waitFor(async () => (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'startServer' && a.lastHeartbeatTime), 30_000, 'startServer to wait, heartbeating');
       if (fake.kind === 'kubernetes') {
         const { cluster } = fake;
         await waitFor(() => Promise.resolve(cluster.store.get('pods', FAKE_NAMESPACE, name)?.status?.phase === 'Running'), 30_000, 'the pod to run');

@@ -45,7 +45,7 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T 
 async function targetOfSuite(path: string): Promise<ReapTarget> {
   const suite = await loadSuite(path);
   if (!isReapable(suite.backend)) throw new EvalflowError('config_invalid', `${path}: the ${suite.backend.kind} backend leaves nothing for the reaper (it reaps ${REAPABLE_KINDS.join(', ')})`);
-  return { backend: suite.backend, stateDir: join(suite.resultsRoot, '.evalflow', 'backends', 'local') };
+  return suite.backend.kind === 'local' ? { backend: suite.backend, stateDir: join(suite.resultsRoot, '.evalflow', 'backends', 'local') } : { backend: suite.backend };
 }
 
 /** --backend and its flags, checked by the suite schema itself (a flag that does not fit the kind is an unknown key). */
