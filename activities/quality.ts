@@ -25,7 +25,7 @@ export function qualityConcurrency(suite: ResolvedSuite): number {
   return suite.backend.kind === 'sim' ? suite.backend.simulator.max_num_seqs : suite.serving.max_num_seqs;
 }
 
-export async function runQualityStep(args: StepArgs & { endpoint: ServerEndpoint; heartbeat: (d: Record<string, unknown>) => void; deps: StepDeps }): Promise<StepSummary> {
+export async function runQualityStep(args: StepArgs & { endpoint: ServerEndpoint; heartbeat: (d: Record<string, unknown>) => void; signal: AbortSignal; deps: StepDeps }): Promise<StepSummary> {
   const { suite, plan } = args;
   if (!isQualityStep(plan.step)) throw new EvalflowError('input_invalid', `${plan.step} is not a quality benchmark`);
   const name: BenchmarkName = plan.step;
@@ -33,7 +33,7 @@ export async function runQualityStep(args: StepArgs & { endpoint: ServerEndpoint
   if (!cfg) throw new EvalflowError('config_invalid', `eval.yaml has no benchmarks.${name} section`);
   const ctx = Context.current();
   const benchmark = getBenchmark(name);
-  const loadOpts = { cacheDir: args.deps.datasetCacheDir, signal: ctx.cancellationSignal, benchmark: name };
+  const loadOpts = { cacheDir: args.deps.datasetCacheDir, signal: args.signal, benchmark: name };
   const data = await loadDataset(cfg.dataset, loadOpts);
   const examples = toExamples(benchmark, data.rows);
   const fewShot = cfg.few_shot > 0 ? toExamples(benchmark, (await loadSplit(cfg.dataset, cfg.few_shot_split, loadOpts)).rows) : [];
@@ -70,7 +70,7 @@ export async function runQualityStep(args: StepArgs & { endpoint: ServerEndpoint
         concurrency,
         outDir: seed === null ? plan.dir : join(plan.dir, seedFolder(seed)),
         ...(seed === null ? {} : { seed }),
-        signal: ctx.cancellationSignal,
+        signal: args.signal,
         heartbeat: (p) => args.heartbeat({ ...p, ...(seed === null ? {} : { seed }) }),
         log: (m) => {
           ctx.log.info(m);

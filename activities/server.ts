@@ -46,8 +46,8 @@ export function createServerActivities(backends: BackendRegistry) {
       return classified(() => backendFor(backends, ref.suite.backend.kind).allocate(allocationSpec(ref), activityBackendContext()));
     },
 
-    async startServer(ref: ServerRef & { allocation: Allocation }): Promise<ServerEndpoint> {
-      return classified(() => backendFor(backends, ref.suite.backend.kind).start(allocationSpec(ref), ref.allocation, activityBackendContext()));
+    async startServer(ref: ServerRef & { allocation: Allocation; afterServerLoss?: boolean }): Promise<ServerEndpoint> {
+      return classified(() => backendFor(backends, ref.suite.backend.kind).start(allocationSpec(ref), ref.allocation, activityBackendContext(), { afterServerLoss: ref.afterServerLoss === true }));
     },
 
     /** Polls /health until 200 or the deadline; then reads /version and /v1/models. */

@@ -10,6 +10,7 @@ import { runThroughputStep } from '../loadgen/steps/throughput.ts';
 import { runOnlineStep } from '../loadgen/steps/online.ts';
 import { EvalflowError } from '../common/errors.ts';
 import { classified, temporalIds, throttledHeartbeat } from './context.ts';
+import { watchServerHealth } from './server-watch.ts';
 import type { BackendRegistry } from './server.ts';
 import { runQualityStep, summarizeQualityRun } from './quality.ts';
 
@@ -27,8 +28,12 @@ export interface StepDeps {
   datasetCacheDir: string;
 }
 
-/** Every step: return the recorded summary if the step already finished (an activity retried after completing), else run it and mark it complete last. */
-async function once(args: StepArgs, run: (heartbeat: (d: Record<string, unknown>) => void) => Promise<StepSummary>): Promise<StepSummary> {
+/**
+ * Every step: return the recorded summary if the step already finished (an activity retried after completing),
+ * else run it while watching the server's health, and mark it complete last. A lost server fails the step with
+ * server_crashed (the suite restarts the server and runs the step again, resuming what was finished).
+ */
+async function once(args: StepArgs, run: (heartbeat: (d: Record<string, unknown>) => void, signal: AbortSignal) => Promise<StepSummary>): Promise<StepSummary> {
   const manifest = await readManifest(args.plan.dir);
   if (!manifest || manifest.key !== args.plan.key) {
     throw new EvalflowError('input_invalid', `step folder ${args.plan.dir} has no claim for key ${args.plan.key}; plan the suite again`);
@@ -36,7 +41,18 @@ async function once(args: StepArgs, run: (heartbeat: (d: Record<string, unknown>
   if (manifest.status === 'complete' && manifest.summary) return manifest.summary;
   const meta = await buildRunMeta({ suite: args.suite, step: args.plan.step, allocation: args.allocation, server: args.server, temporal: temporalIds(), now: new Date() });
   await writeRunMeta(args.plan.runDir, meta);
-  const summary = await run(throttledHeartbeat());
+  const apiKey = args.endpoint.apiKeyEnv ? process.env[args.endpoint.apiKeyEnv] : undefined;
+  const watch = watchServerHealth(args.endpoint.baseUrl, Context.current().cancellationSignal, apiKey ? { apiKey } : {});
+  let summary: StepSummary;
+  try {
+    summary = await run(throttledHeartbeat(), watch.signal);
+  } catch (err) {
+    throw watch.lost() ?? err;
+  } finally {
+    watch.stop();
+  }
+  const lost = watch.lost() ?? (await watch.confirmAlive());
+  if (lost) throw lost;
   await markStepComplete(args.plan.dir, manifest, summary, new Date());
   return summary;
 }
@@ -53,7 +69,7 @@ export function createStepActivities(deps: StepDeps) {
 
     async runThroughput(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
-        once(args, async (heartbeat) => {
+        once(args, async (heartbeat, signal) => {
           await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
           const ctx = Context.current();
           return runThroughputStep({
@@ -66,7 +82,7 @@ export function createStepActivities(deps: StepDeps) {
               ctx.log.info(m);
             },
             heartbeat,
-            signal: ctx.cancellationSignal,
+            signal,
           });
         }),
       );
@@ -74,7 +90,7 @@ export function createStepActivities(deps: StepDeps) {
 
     async runOnline(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
-        once(args, async (heartbeat) => {
+        once(args, async (heartbeat, signal) => {
           await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
           const ctx = Context.current();
           return runOnlineStep({
@@ -86,7 +102,7 @@ export function createStepActivities(deps: StepDeps) {
               ctx.log.info(m);
             },
             heartbeat,
-            signal: ctx.cancellationSignal,
+            signal,
           });
         }),
       );
@@ -94,9 +110,9 @@ export function createStepActivities(deps: StepDeps) {
 
     async runQuality(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
-        once(args, async (heartbeat) => {
+        once(args, async (heartbeat, signal) => {
           await copyConfigs(args.plan.runDir, args.suite, ['eval', 'serving', 'models']);
-          return runQualityStep({ ...args, endpoint: apiEndpoint(args), heartbeat, deps });
+          return runQualityStep({ ...args, endpoint: apiEndpoint(args), heartbeat, signal, deps });
         }),
       );
     },

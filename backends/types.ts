@@ -40,6 +40,10 @@ export interface GpuInfo {
   memory_mb: number | null;
 }
 
+export interface StartOptions {
+  afterServerLoss?: boolean;
+}
+
 /** An OpenAI-compatible server ready to be health-checked. */
 export interface ServerEndpoint {
   baseUrl: string;
@@ -63,7 +67,11 @@ export interface BackendContext {
 export interface Backend {
   readonly kind: BackendKind;
   allocate(spec: AllocationSpec, ctx: BackendContext): Promise<Allocation>;
-  start(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<ServerEndpoint>;
+  /**
+   * `afterServerLoss`: the server was healthy and then went away under a step. A backend then replaces a server
+   * that crashed once (a crash at startup stays crash_loop; an OOM stays oom_killed: both would happen again).
+   */
+  start(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext, opts?: StartOptions): Promise<ServerEndpoint>;
   /** Save the server's logs under spec.logDir; best effort. */
   saveLogs(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<string | null>;
   /** Idempotent; works from the spec alone (allocation may be null when allocate itself failed half-way). */

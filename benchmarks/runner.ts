@@ -221,6 +221,8 @@ export async function runBenchmark(opts: RunBenchmarkOptions): Promise<QualityRu
         stop: stop.signal, cancel: cancel.signal, ...(opts.sleep ? { sleep: opts.sleep } : {}),
       });
       if (outcome === null) continue;
+      // Once the run is stopping (cancel, server lost), a failed request says nothing about the example: leave it for the resume.
+      if (stop.signal.aborted && outcome.record.error !== null) continue;
       const verdict = scoreResponse(benchmark, {
         response: outcome.record.text ?? null,
         reference: p.example.reference,

@@ -83,6 +83,8 @@ export class ScenarioEnv {
     try {
       const fixture = await writeChaosFixture(dir, `chaos-${name}`, cluster.kubeconfig, await freePort());
       const sweep = await loadSweep(fixture.sweepFile);
+      // Request ids name the example, not the sampling seed: with several seeds each example is rightly sent once per seed.
+      if (sweep.runs.some((r) => r.suite.eval.defaults.seeds !== undefined)) throw new Error('configs/eval.yaml sets defaults.seeds; the chaos sweep counts one send per example, so it needs a single seed');
       const workers = new WorkerPool({
         address: () => shared.temporal.address,
         taskQueue: `chaos-${name}`,

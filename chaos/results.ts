@@ -63,7 +63,7 @@ async function modelResults(modelRoot: string, model: string, servedModel: strin
       }
       continue;
     }
-    if (name === ONLINE_FILES.summary && path.includes('/online/')) {
+    if (name === ONLINE_FILES.summary && relative(modelRoot, path).startsWith('online/')) {
       // A stage is finished once its summary.json is written; one whose requests failed is not finished work.
       const summary = await readJson(path);
       if (summary !== null && failedCount(summary) === 0) out.finishedStages.push(basename(path.slice(0, -name.length - 1)));

@@ -50,7 +50,6 @@ async function injectMidStep(env: ScenarioEnv, fault: (t: Trigger) => Promise<st
   await env.waitForTrigger(trigger);
   const before = await env.snapshot();
   const runIds = await env.runIds();
-  console.error(JSON.stringify(before.models.map((m) => [m.model, m.completeSteps, m.finishedStages, Object.fromEntries(Object.entries(m.examples).map(([k, v]) => [k, v.length]))])));
   const faultAtMs = Date.now();
   const what = await fault(trigger);
   return { trigger, fault: `${what} at ${describeTrigger(trigger)}`, faultAtMs, before, runIds };

@@ -1,5 +1,7 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
+  patched,
   CancellationScope,
   ActivityCancellationType,
   defineQuery,
@@ -24,6 +26,16 @@ type Activities = ReturnType<typeof createActivities>;
 
 /** Errors that no retry can fix; Temporal stops retrying at once (the codes' full list is common/errors.ts). */
 const NON_RETRYABLE = ['config_invalid', 'input_invalid', 'dataset_missing', 'dataset_invalid', 'model_unfit', 'server_unhealthy', 'image_pull', 'crash_loop', 'oom_killed'];
+/** The server went away under a step (its process died, the pod was evicted or its node lost). */
+const SERVER_LOSS = ['server_crashed', 'evicted'];
+/** How often one suite restarts a lost server before it gives up. */
+const MAX_SERVER_RESTARTS = 3;
+/** Patch id: runs started before this change keep retrying steps in place (their histories replay unchanged). */
+const RESTART_ON_SERVER_LOSS = 'restart-server-on-loss';
+
+function isServerLoss(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && SERVER_LOSS.includes(err.cause.type ?? '');
+}
 
 // Timeout and retry profiles, grouped by behaviour.
 const quick: ActivityOptions = {
@@ -43,6 +55,14 @@ const benchmarkRun: ActivityOptions = {
   heartbeatTimeout: '20s',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+/**
+ * The same, but a lost server fails the step at once instead of retrying against a dead address: the suite then
+ * starts the server again (the backend adopts, recreates, or classifies the death, e.g. OOM) and resumes the step.
+ */
+const benchmarkRunRestartable: ActivityOptions = {
+  ...benchmarkRun,
+  retry: { ...benchmarkRun.retry, nonRetryableErrorTypes: [...NON_RETRYABLE, ...SERVER_LOSS] },
 };
 /** Teardown must happen: generous retries, and it runs in a non-cancellable scope. */
 const teardownProfile: ActivityOptions = {
@@ -142,21 +162,33 @@ export async function phase1Suite(input: Phase1Input): Promise<Phase1Result> {
 
     progress.phase = 'starting';
     report('starting vLLM');
-    const endpoint = await serverActs.startServer.executeWithOptions({ ...waitForServer, summary: `start vLLM ${suite.serving.model}` }, [{ ...serverRef, allocation }]);
+    let endpoint = await serverActs.startServer.executeWithOptions({ ...waitForServer, summary: `start vLLM ${suite.serving.model}` }, [{ ...serverRef, allocation }]);
 
     progress.phase = 'health_check';
     report(`waiting for ${endpoint.baseUrl}/health`);
     server = await serverActs.waitHealthy.executeWithOptions({ ...waitForServer, summary: 'health check' }, [{ endpoint, timeoutS: suite.healthTimeoutS }]);
 
     progress.phase = 'running';
+    const restartOnLoss = patched(RESTART_ON_SERVER_LOSS);
+    let restarts = 0;
     for (const step of pending) {
       const outcome = progress.steps.find((s) => s.step === step.step)!;
       outcome.status = 'running';
       progress.currentStep = step.step;
       upsertSearchAttributes([{ key: SA_STEP, value: step.step }]);
       report(`running ${stepLabel(step.step)}`);
-      const args = { suite, plan: step, endpoint, server, allocation };
-      outcome.summary = await runStep(step, args);
+      for (;;) {
+        try {
+          outcome.summary = await runStep(step, { suite, plan: step, endpoint, server, allocation }, restartOnLoss);
+          break;
+        } catch (err) {
+          if (!restartOnLoss || !isServerLoss(err) || restarts >= MAX_SERVER_RESTARTS) throw err;
+          restarts += 1;
+          report(`server lost during ${stepLabel(step.step)}; starting it again (${restarts}/${MAX_SERVER_RESTARTS})`);
+          endpoint = await serverActs.startServer.executeWithOptions({ ...waitForServer, summary: `restart vLLM after a server loss (${restarts})` }, [{ ...serverRef, allocation, afterServerLoss: true }]);
+          server = await serverActs.waitHealthy.executeWithOptions({ ...waitForServer, summary: 'health check after restart' }, [{ endpoint, timeoutS: suite.healthTimeoutS }]);
+        }
+      }
       outcome.status = 'done';
       progress.stepsDone += 1;
     }
@@ -189,8 +221,8 @@ export async function phase1Suite(input: Phase1Input): Promise<Phase1Result> {
   const loadTime = allocation && server ? Math.max(0, (server.healthyAtMs - allocation.allocatedAtMs) / 1000) : null;
   return result({ vllmVersion: server?.vllmVersion ?? null, modelLoadTimeS: loadTime });
 
-  async function runStep(step: StepPlan, args: Parameters<Activities['runThroughput']>[0]): Promise<StepSummary> {
-    const opts = { ...benchmarkRun, summary: stepLabel(step.step) };
+  async function runStep(step: StepPlan, args: Parameters<Activities['runThroughput']>[0], restartable: boolean): Promise<StepSummary> {
+    const opts = { ...(restartable ? benchmarkRunRestartable : benchmarkRun), summary: stepLabel(step.step) };
     switch (step.step) {
       case 'throughput':
         return benchActs.runThroughput.executeWithOptions(opts, [args]);

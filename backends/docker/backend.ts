@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import { EvalflowError, isRetryable } from '../../common/errors.ts';
 import { writeTextAtomic } from '../../store/files.ts';
-import type { Allocation, AllocationSpec, Backend, BackendContext, GpuInfo, ServerEndpoint } from '../types.ts';
+import type { Allocation, AllocationSpec, Backend, BackendContext, GpuInfo, ServerEndpoint, StartOptions } from '../types.ts';
 import { queryLocalGpus, selectGpus } from '../hardware.ts';
 import { ANNOTATION, serverName } from '../kubernetes/naming.ts';
 import type { LeftoverSource } from '../kubernetes/reaper.ts';
@@ -111,12 +111,12 @@ export class DockerBackend implements Backend {
     return this.#createOrAdopt(client, desired, secretEnv, ctx, true);
   }
 
-  async start(spec: AllocationSpec, _allocation: Allocation, ctx: BackendContext): Promise<ServerEndpoint> {
+  async start(spec: AllocationSpec, _allocation: Allocation, ctx: BackendContext, opts: StartOptions = {}): Promise<ServerEndpoint> {
     const cfg = dockerConfigOf(spec);
     const client = this.#docker(cfg);
     const name = serverName(spec.workflowId, spec.modelName);
     const container = client.getContainer(name);
-    let info = await this.#recoverForRetry(client, cfg, spec, ctx);
+    let info = await this.#recoverForRetry(client, cfg, spec, ctx, opts.afterServerLoss === true);
     if (isDead(info.State)) throw await this.#exitError(client, name, info);
     if (!info.State.Running) {
       // 304: already started by an earlier attempt.
@@ -146,10 +146,12 @@ export class DockerBackend implements Backend {
    * A retried start after a retryable loss (killed from outside, removed) recreates the container;
    * a non-retryable exit is left for start to report with its logs.
    */
-  async #recoverForRetry(client: Docker, cfg: DockerBackendConfig, spec: AllocationSpec, ctx: BackendContext): Promise<ContainerInspectInfo> {
+  async #recoverForRetry(client: Docker, cfg: DockerBackendConfig, spec: AllocationSpec, ctx: BackendContext, afterServerLoss: boolean): Promise<ContainerInspectInfo> {
     const name = serverName(spec.workflowId, spec.modelName);
     const info = await dockerAllowing(`inspect container ${name}`, [404], () => client.getContainer(name).inspect());
-    if (typeof info !== 'number' && !(isDead(info.State) && isRetryable(exitCode(info.State)))) return info;
+    // After serving, one crash is replaced (the suite bounds the restarts); at startup it is a crash loop; OOM stays fatal.
+    const replaceable = (code: ReturnType<typeof exitCode>): boolean => isRetryable(code) || (afterServerLoss && code === 'crash_loop');
+    if (typeof info !== 'number' && !(isDead(info.State) && replaceable(exitCode(info.State)))) return info;
     ctx.log(`container ${name} ${typeof info === 'number' ? 'is gone' : 'was killed'}; creating it again`);
     await ensureImage(client, cfg, spec.serving.image, ctx);
     await this.#createOrAdopt(client, buildContainer(spec, cfg), this.#secretEnv(cfg), ctx);

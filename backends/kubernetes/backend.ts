@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { EvalflowError, isRetryable } from '../../common/errors.ts';
 import { writeTextAtomic } from '../../store/files.ts';
-import type { Allocation, AllocationSpec, Backend, BackendContext, ServerEndpoint } from '../types.ts';
+import type { Allocation, AllocationSpec, Backend, BackendContext, ServerEndpoint, StartOptions } from '../types.ts';
 import { gpuCount, gpusFromNodeLabels } from '../hardware.ts';
 import { servedModelName } from '../local/serve-args.ts';
 import { kube, kubeAllowing, loadKubeConfig, makeClients, type KubeClients, type KubeConfigFactory, type KubernetesBackendConfig } from './client.ts';
@@ -114,11 +114,11 @@ export class KubernetesBackend implements Backend {
     }
   }
 
-  async start(spec: AllocationSpec, _allocation: Allocation, ctx: BackendContext): Promise<ServerEndpoint> {
+  async start(spec: AllocationSpec, _allocation: Allocation, ctx: BackendContext, opts: StartOptions = {}): Promise<ServerEndpoint> {
     const cfg = kubernetesConfigOf(spec);
     const core = this.#core(cfg);
     const name = serverName(spec.workflowId, spec.modelName);
-    await this.#recoverForRetry(core, cfg, spec, ctx);
+    await this.#recoverForRetry(core, cfg, spec, ctx, opts.afterServerLoss === true);
     const pod = await waitForPod({ core, cfg, name, goal: 'ready', ctx });
     const model = servedModelName(spec.serving);
     if (cfg.expose === 'service') {
@@ -134,13 +134,15 @@ export class KubernetesBackend implements Backend {
    * A retried start after a retryable loss (evicted, preempted, node gone) must not wait on the dead
    * pod: recreate it. Non-retryable verdicts are left for the wait to report with their logs.
    */
-  async #recoverForRetry(core: CoreV1Api, cfg: KubernetesBackendConfig, spec: AllocationSpec, ctx: BackendContext): Promise<void> {
+  async #recoverForRetry(core: CoreV1Api, cfg: KubernetesBackendConfig, spec: AllocationSpec, ctx: BackendContext, afterServerLoss: boolean): Promise<void> {
     const desired = buildPod(spec, cfg);
     const name = desired.metadata?.name ?? '';
     const existing = await kubeAllowing(`read pod ${name}`, [404], () => core.readNamespacedPod({ name, namespace: cfg.namespace }));
     if (typeof existing !== 'number') {
       const { failure, deleting } = viewPod(existing);
-      if (!deleting && (failure === null || !isRetryable(failure.code))) return;
+      // After serving, one crash is replaced (the suite bounds the restarts); at startup it is a crash loop.
+      const replaceCrash = afterServerLoss && failure?.code === 'crash_loop';
+      if (!deleting && !replaceCrash && (failure === null || !isRetryable(failure.code))) return;
     }
     ctx.log(`pod ${cfg.namespace}/${name} ${existing === 404 ? 'is gone' : 'was lost'}; creating it again`);
     await this.#createOrAdopt(core, cfg, desired, ctx);

@@ -132,7 +132,11 @@ const ResumableSummary = z.looseObject({
   failed: z.number(),
   request_throughput_rps: z.number().nullable(),
   self_check: z.looseObject({ ok: z.boolean(), reasons: z.array(z.string()) }),
+  errors_by_kind: z.record(z.string(), z.number()).default({}),
 });
+
+/** Failures that mean the server was not there (killed, evicted) rather than slow: such a stage measured nothing. */
+const SERVER_GONE_KINDS = ['connect', 'closed'];
 
 async function readSummary(dir: string, stage: string): Promise<StageSummary | null> {
   let text: string;
@@ -150,7 +154,10 @@ async function readSummary(dir: string, stage: string): Promise<StageSummary | n
   }
   const parsed = ResumableSummary.safeParse(json);
   // Our own file, checked for what resume reads; the rest is passed through as written.
-  return parsed.success && parsed.data.stage === stage ? (parsed.data as unknown as StageSummary) : null;
+  if (!parsed.success || parsed.data.stage !== stage) return null;
+  // A stage cut short by a lost server is measured again after the restart, not kept with its failures.
+  if (SERVER_GONE_KINDS.some((kind) => (parsed.data.errors_by_kind[kind] ?? 0) > 0)) return null;
+  return parsed.data as unknown as StageSummary;
 }
 
 function summarize(plan: StagePlan, run: RunLoadResult, config: OnlineConfig, warmupMs: number, serverMetrics: ServerMetricsLog | null): StageSummary {
