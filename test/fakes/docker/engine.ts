@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { takeFault } from '../faults.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -174,11 +175,7 @@ export class FakeDockerEngine {
   }
 
   #takeFault(method: string, path: string): InjectedDockerFault | null {
-    const fault = this.#faults.find((f) => (f.method === undefined || f.method === method) && (f.path === undefined || f.path.test(path)));
-    if (fault === undefined) return null;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
-    return fault;
+    return takeFault(this.#faults, method, path);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

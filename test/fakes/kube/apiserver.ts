@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { takeFault } from '../faults.ts';
 import type { AddressInfo } from 'node:net';
 import { KIND, NAMESPACED, type Change, type FakeStore, type ListQuery, type ResourceName, type ResourceTypes } from './store.ts';
 
@@ -126,11 +127,7 @@ export class FakeApiServer {
   }
 
   #takeFault(method: string, path: string): InjectedFault | null {
-    const fault = this.#faults.find((f) => (f.method === undefined || f.method === method) && (f.path === undefined || f.path.test(path)));
-    if (fault === undefined) return null;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
-    return fault;
+    return takeFault(this.#faults, method, path);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
