@@ -9,9 +9,12 @@ import type { SuitePlan } from '../store/steps.ts';
 import { runThroughputStep } from '../loadgen/steps/throughput.ts';
 import { runOnlineStep } from '../loadgen/steps/online.ts';
 import { EvalflowError } from '../common/errors.ts';
-import { classified, temporalIds, throttledHeartbeat } from './context.ts';
+import { activityBackendContext, classified, temporalIds, throttledHeartbeat } from './context.ts';
+import { sampleStepGpus } from './gpu-sampling.ts';
+import { hardwareOf } from '../backends/gpu-telemetry/record.ts';
+import type { HardwareSummary } from '../backends/gpu-telemetry/readings.ts';
 import { watchServerHealth } from './server-watch.ts';
-import type { BackendRegistry } from './server.ts';
+import { allocationSpec, backendFor, type BackendRegistry } from './server.ts';
 import { runQualityStep, summarizeQualityRun } from './quality.ts';
 
 export interface StepArgs {
@@ -33,16 +36,35 @@ export interface StepDeps {
  * else run it while watching the server's health, and mark it complete last. A lost server fails the step with
  * server_crashed (the suite restarts the server and runs the step again, resuming what was finished).
  */
-async function once(args: StepArgs, run: (heartbeat: (d: Record<string, unknown>) => void, signal: AbortSignal) => Promise<StepSummary>): Promise<StepSummary> {
+async function once(
+  args: StepArgs,
+  deps: StepDeps,
+  run: (heartbeat: (d: Record<string, unknown>) => void, signal: AbortSignal) => Promise<StepSummary>,
+): Promise<StepSummary> {
   const manifest = await readManifest(args.plan.dir);
   if (!manifest || manifest.key !== args.plan.key) {
     throw new EvalflowError('input_invalid', `step folder ${args.plan.dir} has no claim for key ${args.plan.key}; plan the suite again`);
   }
   if (manifest.status === 'complete' && manifest.summary) return manifest.summary;
-  const meta = await buildRunMeta({ suite: args.suite, step: args.plan.step, allocation: args.allocation, server: args.server, temporal: temporalIds(), now: new Date() });
+  const meta = await buildRunMeta({
+    suite: args.suite,
+    step: args.plan.step,
+    allocation: args.allocation,
+    server: args.server,
+    temporal: temporalIds(),
+    now: new Date(),
+    hardware: await hardwareOf(args.plan.runDir),
+  });
   await writeRunMeta(args.plan.runDir, meta);
   const apiKey = args.endpoint.apiKeyEnv ? process.env[args.endpoint.apiKeyEnv] : undefined;
   const watch = watchServerHealth(args.endpoint.baseUrl, Context.current().cancellationSignal, apiKey ? { apiKey } : {});
+  const gpus = await sampleStepGpus({
+    backend: backendFor(deps.backends, args.suite.backend.kind),
+    spec: allocationSpec({ suite: args.suite, logDir: args.plan.runDir }),
+    allocation: args.allocation,
+    stepDir: args.plan.dir,
+    ctx: activityBackendContext(),
+  });
   let summary: StepSummary;
   try {
     summary = await run(throttledHeartbeat(), watch.signal);
@@ -50,11 +72,22 @@ async function once(args: StepArgs, run: (heartbeat: (d: Record<string, unknown>
     throw watch.lost() ?? err;
   } finally {
     watch.stop();
+    await gpus.finish();
   }
   const lost = watch.lost() ?? (await watch.confirmAlive());
   if (lost) throw lost;
-  await markStepComplete(args.plan.dir, manifest, summary, new Date());
-  return summary;
+  await writeRunMeta(args.plan.runDir, { ...meta, hardware: await hardwareOf(args.plan.runDir) });
+  const withHardware = { ...summary, ...sampledHardware(await hardwareOf(args.plan.dir)) };
+  await markStepComplete(args.plan.dir, manifest, withHardware, new Date());
+  return withHardware;
+}
+
+/** The step's own GPU figures for its summary (the web UI and the CLI table show them), where they were sampled. */
+function sampledHardware(hw: HardwareSummary): StepSummary {
+  const figures: StepSummary = {};
+  if (hw.gpu_energy_wh !== null) figures.gpu_energy_wh = hw.gpu_energy_wh;
+  if (hw.gpu_vram_peak_used_gb !== null) figures.gpu_vram_peak_used_gb = hw.gpu_vram_peak_used_gb;
+  return figures;
 }
 
 function apiEndpoint(args: StepArgs): { baseUrl: string; model: string; apiKeyEnv?: string } {
@@ -69,7 +102,7 @@ export function createStepActivities(deps: StepDeps) {
 
     async runThroughput(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
-        once(args, async (heartbeat, signal) => {
+        once(args, deps, async (heartbeat, signal) => {
           await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
           const ctx = Context.current();
           return runThroughputStep({
@@ -90,7 +123,7 @@ export function createStepActivities(deps: StepDeps) {
 
     async runOnline(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
-        once(args, async (heartbeat, signal) => {
+        once(args, deps, async (heartbeat, signal) => {
           await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
           const ctx = Context.current();
           return runOnlineStep({
@@ -110,7 +143,7 @@ export function createStepActivities(deps: StepDeps) {
 
     async runQuality(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
-        once(args, async (heartbeat, signal) => {
+        once(args, deps, async (heartbeat, signal) => {
           await copyConfigs(args.plan.runDir, args.suite, ['eval', 'serving', 'models']);
           return runQualityStep({ ...args, endpoint: apiEndpoint(args), heartbeat, signal, deps });
         }),

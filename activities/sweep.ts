@@ -85,16 +85,24 @@ export async function comparisonRow(input: ComparisonInput): Promise<ComparisonR
       row[`${step}_accuracy_pct`] = num(metrics?.accuracy_pct);
     }
   }
+  let reservedGb: number | null = null;
   for (const dir of metaDirs) {
     const meta = await readJson<Partial<RunMeta>>(join(dir, 'run_meta.json'));
     if (!meta) continue;
     row.model_load_time_s ??= num(meta.model_load_time_s);
+    const measured = meta.hardware ?? null;
+    const peak = num(measured?.gpu_vram_peak_used_gb);
+    if (peak !== null) row.gpu_memory_gb = Math.max(row.gpu_memory_gb ?? 0, peak);
+    const energy = num(measured?.gpu_energy_wh);
+    if (energy !== null) row.energy_wh = Math.round(((row.energy_wh ?? 0) + energy) * 1e4) / 1e4;
     const gpus = meta.gpus ?? [];
-    if (row.gpu_memory_gb === null && gpus.length > 0 && gpus.every((g) => g.memory_mb !== null) && input.gpuMemoryUtilization !== null) {
+    if (reservedGb === null && gpus.length > 0 && gpus.every((g) => g.memory_mb !== null) && input.gpuMemoryUtilization !== null) {
       const totalGb = gpus.reduce((sum, g) => sum + g.memory_mb!, 0) / 1024;
-      row.gpu_memory_gb = Math.round(totalGb * input.gpuMemoryUtilization * 10) / 10;
+      reservedGb = Math.round(totalGb * input.gpuMemoryUtilization * 10) / 10;
     }
   }
+  // Without sampled memory, what vLLM reserves (GPU memory × gpu_memory_utilization) is the best estimate.
+  row.gpu_memory_gb ??= reservedGb;
   return row;
 }
 

@@ -1,4 +1,5 @@
 import type { Allocation, AllocationSpec, Backend, ServerEndpoint } from './types.ts';
+import type { GpuTelemetrySource } from './gpu-telemetry/sampler.ts';
 import { EvalflowError } from '../common/errors.ts';
 
 function externalConfig(spec: AllocationSpec): Extract<AllocationSpec['backend'], { kind: 'external' }> {
@@ -19,6 +20,9 @@ export function createExternalBackend(): Backend {
       const endpoint: ServerEndpoint = { baseUrl: cfg.base_url.replace(/\/+$/, ''), model: spec.serving.served_model_name ?? spec.serving.model };
       if (cfg.api_key_env) endpoint.apiKeyEnv = cfg.api_key_env;
       return Promise.resolve(endpoint);
+    },
+    gpuTelemetry(): Promise<GpuTelemetrySource> {
+      return Promise.resolve({ unavailable: 'an external server: its GPUs are not visible to evalflow' });
     },
     saveLogs(): Promise<string | null> {
       return Promise.resolve(null);

@@ -1,5 +1,6 @@
 import type { ServingConfig } from '../configs/schema/serving.ts';
 import type { BackendConfig, BackendKind } from '../configs/schema/suite.ts';
+import type { GpuTelemetrySource } from './gpu-telemetry/sampler.ts';
 
 /** What the caller passes to allocate a server: everything needed to name, label and size it. */
 export interface AllocationSpec {
@@ -76,6 +77,11 @@ export interface Backend {
   saveLogs(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<string | null>;
   /** Idempotent; works from the spec alone (allocation may be null when allocate itself failed half-way). */
   teardown(spec: AllocationSpec, allocation: Allocation | null, ctx: BackendContext): Promise<void>;
+  /**
+   * How to sample the placed server's GPU power and memory during a step (peak memory and energy for
+   * run_meta.json), or why that is not possible here. Cheap and side-effect free: called at each step start.
+   */
+  gpuTelemetry(spec: AllocationSpec, allocation: Allocation, ctx: BackendContext): Promise<GpuTelemetrySource>;
   /** Simulators only: learn the benchmark's questions so answers can be scored. */
   prepareBenchmark?(endpoint: ServerEndpoint, answers: KnownAnswer[], ctx: BackendContext): Promise<void>;
 }

@@ -79,6 +79,8 @@ const HEADLINE_KEYS = [
   'accuracy_pct',
   'scorable_examples',
   'unscorable_examples',
+  'gpu_energy_wh',
+  'gpu_vram_peak_used_gb',
 ];
 
 function headline(step: StepOutcome): string {

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { writeJsonAtomic } from '../store/files.ts';
-import { parsePrometheusText } from './prometheus.ts';
+import { every } from '../common/periodic.ts';
+import { parsePrometheusText } from '../common/prometheus.ts';
 
 /**
  * Samples the server's load gauges during a step (GET /metrics every
@@ -112,9 +113,6 @@ export function startScraper(options: ScraperOptions): Scraper {
   const samples: ServerMetricsSample[] = [];
   const failures: ServerMetricsFailure[] = [];
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-  let stopped = false;
-  let inFlight: Promise<void> = Promise.resolve();
-
   const scrape = async (): Promise<void> => {
     const t = epochMs();
     try {
@@ -126,24 +124,11 @@ export function startScraper(options: ScraperOptions): Scraper {
       failures.push({ t_ms: t, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
     }
   };
-  let busy = false;
-  const tick = (): void => {
-    // Skip a tick rather than stack scrapes behind a slow server.
-    if (stopped || busy) return;
-    busy = true;
-    inFlight = scrape().finally(() => {
-      busy = false;
-    });
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalS * 1000);
-  timer.unref();
+  const periodic = every(options.intervalS * 1000, scrape);
 
   return {
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await inFlight;
+      await periodic.stop();
       return summarizeServerMetrics(url, options.intervalS, samples, failures);
     },
   };

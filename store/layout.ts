@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ResolvedSuite } from '../configs/resolve.ts';
 import { QUALITY_STEPS } from '../configs/resolve.ts';
 import type { BenchmarkName } from '../configs/schema/eval.ts';
-import type { StepName } from '../configs/schema/suite.ts';
+import type { BackendConfig, StepName } from '../configs/schema/suite.ts';
 import { hashOf } from '../common/hash.ts';
 
 /** The seed-000 results tree: results/<kind>/<kind>-<timestamp>/... */
@@ -46,10 +46,17 @@ export function rateFolderName(rate: number): string {
   return `rate_${Number.isInteger(rate) ? rate.toFixed(0) : String(rate)}`;
 }
 
+/** The backend settings that shape results: GPU sampling only watches, so changing it redoes no step. */
+function measuredBackend(backend: BackendConfig): Omit<BackendConfig, 'gpu_telemetry'> {
+  if (!('gpu_telemetry' in backend)) return backend;
+  const { gpu_telemetry: _sampling, ...rest } = backend;
+  return rest;
+}
+
 /** What a finished step's results depend on: the server identity plus the step's own settings. */
 function serverIdentity(suite: ResolvedSuite): unknown {
   // A sweep re-run (--no-skip-existing) adds its tag, so no finished step matches; absent, keys are unchanged.
-  return { model: suite.serving.model, backend: suite.backend, ...(suite.runTag === undefined ? {} : { run_tag: suite.runTag }) };
+  return { model: suite.serving.model, backend: measuredBackend(suite.backend), ...(suite.runTag === undefined ? {} : { run_tag: suite.runTag }) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ResolvedSuite, ConfigFileRole } from '../configs/resolve.ts';
 import type { Allocation } from '../backends/types.ts';
+import type { HardwareSummary } from '../backends/gpu-telemetry/readings.ts';
 import { writeJsonAtomic, writeTextAtomic } from './files.ts';
 
 /** What the worker learnt about the server from its API. */
@@ -44,6 +45,8 @@ export interface RunMeta {
   server: Record<string, string | number | null>;
   gpus: { name: string; memory_mb: number | null }[];
   model_load_time_s: number | null;
+  /** Seed 001's hardware block: GPU peak memory, energy and power sampled during this folder's steps. */
+  hardware: HardwareSummary | null;
   temporal: { workflow_id: string; run_id: string; namespace: string; task_queue: string };
   config_hash: string;
 }
@@ -85,6 +88,7 @@ export async function buildRunMeta(args: {
   server: ServerInfo | null;
   temporal: TemporalIds;
   now: Date;
+  hardware?: HardwareSummary | null;
 }): Promise<RunMeta> {
   const { suite, allocation, server } = args;
   const versions: Record<string, string | null> = {};
@@ -108,6 +112,7 @@ export async function buildRunMeta(args: {
     server: { base_url: server?.baseUrl ?? null, ...(allocation?.placement ?? {}) },
     gpus: allocation?.gpus ?? [],
     model_load_time_s: loadTime === null ? null : Math.round(loadTime * 1000) / 1000,
+    hardware: args.hardware ?? null,
     temporal: { workflow_id: args.temporal.workflowId, run_id: args.temporal.runId, namespace: args.temporal.namespace, task_queue: args.temporal.taskQueue },
     config_hash: suite.configHash,
   };

@@ -26,9 +26,9 @@ export interface ComparisonRow {
   latency_p99_ms: number | null;
   /** Allocation to healthy server (run_meta.json). */
   model_load_time_s: number | null;
-  /** GPU memory vLLM reserves: the GPUs' memory × gpu_memory_utilization; null where no GPU is known (the simulator). */
+  /** Peak GPU memory in use, sampled during the steps; else what vLLM reserves (GPU memory × gpu_memory_utilization); null without GPUs. */
   gpu_memory_gb: number | null;
-  /** Null: no backend measures GPU energy yet. */
+  /** GPU energy over the model's benchmark steps (run_meta.json hardware), null where not sampled. */
   energy_wh: number | null;
 }
 

@@ -5,6 +5,8 @@ import { EvalflowError, isRetryable } from '../../common/errors.ts';
 import { writeTextAtomic } from '../../store/files.ts';
 import type { Allocation, AllocationSpec, Backend, BackendContext, GpuInfo, ServerEndpoint, StartOptions } from '../types.ts';
 import { queryLocalGpus, selectGpus } from '../hardware.ts';
+import { nvidiaSmiSampler } from '../gpu-telemetry/nvidia-smi.ts';
+import type { GpuTelemetrySource } from '../gpu-telemetry/sampler.ts';
 import { ANNOTATION, serverName } from '../kubernetes/naming.ts';
 import type { LeftoverSource } from '../kubernetes/reaper.ts';
 import { waitUntilHealthy } from '../local/health.ts';
@@ -198,6 +200,15 @@ export class DockerBackend implements Backend {
     } catch {
       return [];
     }
+  }
+
+  /** The host's nvidia-smi, limited to the GPUs the container was given; only when the engine is this machine. */
+  gpuTelemetry(spec: AllocationSpec): Promise<GpuTelemetrySource> {
+    const cfg = dockerConfigOf(spec);
+    const { nvidia_smi: command, interval_s: intervalS } = cfg.gpu_telemetry;
+    if (command === null) return Promise.resolve({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.nvidia_smi: null)' });
+    if (cfg.host !== undefined) return Promise.resolve({ unavailable: `the Docker engine at ${cfg.host} is another machine: its GPUs are not visible to this worker` });
+    return Promise.resolve({ sampler: nvidiaSmiSampler(command, cfg.gpus, intervalS) });
   }
 
   async saveLogs(spec: AllocationSpec, _allocation: Allocation, ctx: BackendContext): Promise<string | null> {

@@ -4,6 +4,8 @@ import { EvalflowError, isRetryable } from '../../common/errors.ts';
 import { writeTextAtomic } from '../../store/files.ts';
 import type { Allocation, AllocationSpec, Backend, BackendContext, ServerEndpoint, StartOptions } from '../types.ts';
 import { gpuCount, gpusFromNodeLabels } from '../hardware.ts';
+import { dcgmSampler } from '../gpu-telemetry/dcgm.ts';
+import type { GpuTelemetrySource } from '../gpu-telemetry/sampler.ts';
 import { servedModelName } from '../local/serve-args.ts';
 import { kube, kubeAllowing, loadKubeConfig, makeClients, type KubeClients, type KubeConfigFactory, type KubernetesBackendConfig } from './client.ts';
 import { viewPod } from './classify.ts';
@@ -31,8 +33,7 @@ function urlHost(ip: string): string {
 
 /**
  * vLLM servers as bare Pods (restartPolicy Never): one pod per (workflow, model), found again by name after any crash.
- * TODO(power): GPU power sampling (nvidia-smi through Exec, or a DCGM exporter URL in the config) is not implemented;
- * run_meta.json gets GPU name and memory from node labels only.
+ * GPU power and memory come from the DCGM exporter pod on the server pod's node (gpuTelemetry).
  */
 export class KubernetesBackend implements Backend {
   readonly kind = 'kubernetes' as const;
@@ -112,6 +113,28 @@ export class KubernetesBackend implements Backend {
       ctx.log(`cannot read node ${node} for GPU labels: ${err instanceof Error ? err.message : String(err)}`);
       return gpusFromNodeLabels(undefined, count);
     }
+  }
+
+  /** The DCGM exporter pod beside the server pod (same node), whose series carry the pod's name. */
+  async gpuTelemetry(spec: AllocationSpec, allocation: Allocation): Promise<GpuTelemetrySource> {
+    const cfg = kubernetesConfigOf(spec);
+    const { dcgm_exporter: exporter, interval_s: intervalS } = cfg.gpu_telemetry;
+    if (exporter === null) return { unavailable: 'GPU sampling is off (backend.gpu_telemetry.dcgm_exporter: null)' };
+    const node = allocation.placement.node;
+    if (typeof node !== 'string') return { unavailable: `pod ${cfg.namespace}/${allocation.id} has no node` };
+    const where = `namespace ${exporter.namespace} (${exporter.label_selector}) on node ${node}`;
+    let pods: V1Pod[];
+    try {
+      const list = await this.#core(cfg).listNamespacedPod({ namespace: exporter.namespace, labelSelector: exporter.label_selector, fieldSelector: `spec.nodeName=${node}` });
+      pods = list.items;
+    } catch (err) {
+      // Typically 403: k8s/rbac.yaml's Role in the exporter's namespace is not applied.
+      return { unavailable: `cannot list DCGM exporter pods in ${where}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const running = pods.find((p) => p.status?.phase === 'Running' && (p.status.podIP ?? '') !== '');
+    if (running?.status?.podIP === undefined) return { unavailable: `no running DCGM exporter pod in ${where}` };
+    const url = `http://${urlHost(running.status.podIP)}:${exporter.port}${exporter.path}`;
+    return { sampler: dcgmSampler(url, { namespace: cfg.namespace, name: allocation.id }, intervalS) };
   }
 
   async start(spec: AllocationSpec, _allocation: Allocation, ctx: BackendContext, opts: StartOptions = {}): Promise<ServerEndpoint> {

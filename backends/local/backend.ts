@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { EvalflowError, type ErrorCode } from '../../common/errors.ts';
 import type { Allocation, AllocationSpec, Backend, BackendContext, GpuInfo, ServerEndpoint } from '../types.ts';
 import { gpuCount, queryLocalGpus } from '../hardware.ts';
+import { nvidiaSmiSampler } from '../gpu-telemetry/nvidia-smi.ts';
+import type { GpuTelemetrySource } from '../gpu-telemetry/sampler.ts';
 import { serverName, specHash } from '../kubernetes/naming.ts';
 import type { LeftoverSource } from '../kubernetes/reaper.ts';
 import { isAlive, stopProcessGroup } from '../process.ts';
@@ -126,6 +128,17 @@ export class LocalBackend implements Backend {
       },
     });
     return { baseUrl, model: servedModelName(spec.serving) };
+  }
+
+  /** The host's nvidia-smi, limited to the GPUs vLLM takes: the first tensor×pipeline of those CUDA_VISIBLE_DEVICES shows it. */
+  gpuTelemetry(spec: AllocationSpec): Promise<GpuTelemetrySource> {
+    const cfg = localConfigOf(spec);
+    const { nvidia_smi: command, interval_s: intervalS } = cfg.gpu_telemetry;
+    if (command === null) return Promise.resolve({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.nvidia_smi: null)' });
+    const count = gpuCount(spec.serving);
+    const visible = this.#childEnv(spec, cfg).CUDA_VISIBLE_DEVICES;
+    const devices = visible === undefined ? count : visible.split(',').map((d) => d.trim()).filter((d) => d.length > 0).slice(0, count);
+    return Promise.resolve({ sampler: nvidiaSmiSampler(command, devices, intervalS) });
   }
 
   #childEnv(spec: AllocationSpec, cfg: LocalBackendConfig): NodeJS.ProcessEnv {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import type { Allocation, AllocationSpec, Backend, BackendContext, KnownAnswer, ServerEndpoint } from '../types.ts';
+import type { GpuTelemetrySource } from '../gpu-telemetry/sampler.ts';
 import { EvalflowError } from '../../common/errors.ts';
 import { hashOf } from '../../common/hash.ts';
 import { isAlive, stopProcessGroup } from '../process.ts';
@@ -90,6 +91,10 @@ export function createSimBackend(): Backend {
       } finally {
         await log.close();
       }
+    },
+
+    gpuTelemetry(): Promise<GpuTelemetrySource> {
+      return Promise.resolve({ unavailable: 'the simulator uses no GPU' });
     },
 
     async saveLogs(spec: AllocationSpec): Promise<string | null> {

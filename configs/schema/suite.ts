@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ServingConfig } from './serving.ts';
 import { SimulatorOptions } from './simulator.ts';
 import { DatasetSource } from './eval.ts';
+import { DcgmTelemetry, NvidiaSmiTelemetry } from './gpu-telemetry.ts';
 
 export const StepName = z.enum(['throughput', 'online', 'gsm8k', 'math', 'routerbench']);
 export type StepName = z.infer<typeof StepName>;
@@ -63,6 +64,7 @@ export const BackendConfig = z.discriminatedUnion('kind', [
       unschedulable_timeout_s: z.number().positive().default(1800),
       expose: z.enum(['pod_ip', 'service']).default('pod_ip').describe('reach the server by pod IP, or through a ClusterIP Service'),
       poll_interval_s: z.number().positive().default(2).describe('longest gap between two status reads while waiting'),
+      gpu_telemetry: DcgmTelemetry.default(DcgmTelemetry.parse({})),
     })
     .describe('a vLLM pod on a Kubernetes cluster (backends/kubernetes)'),
   z
@@ -81,6 +83,7 @@ export const BackendConfig = z.discriminatedUnion('kind', [
       publish_ip: z.string().default('127.0.0.1').describe('host address the server port is published on (a random host port)'),
       ready_timeout_s: z.number().positive().default(1800).describe('how long the server may take to answer /health'),
       poll_interval_s: z.number().positive().default(2),
+      gpu_telemetry: NvidiaSmiTelemetry.default(NvidiaSmiTelemetry.parse({})),
     })
     .refine((c) => c.socket_path === undefined || c.host === undefined, { message: 'set socket_path or host, not both' })
     .describe('a vLLM container on one Docker host (backends/docker)'),
@@ -96,6 +99,7 @@ export const BackendConfig = z.discriminatedUnion('kind', [
       stop_grace_s: z.number().positive().default(30).describe('SIGTERM to SIGKILL delay on teardown'),
       env_passthrough: z.array(z.string().min(1)).default([]).describe("worker environment variables the server inherits, e.g. HF_TOKEN, CUDA_VISIBLE_DEVICES"),
       poll_interval_s: z.number().positive().default(1),
+      gpu_telemetry: NvidiaSmiTelemetry.default(NvidiaSmiTelemetry.parse({})),
     })
     .describe('a vllm serve process on the worker machine (backends/local)'),
 ]);

@@ -6,6 +6,7 @@ import type { ResolvedSuite } from '../../configs/resolve.ts';
 import type { ReapableKind } from '../../activities/reaper.ts';
 import { assertExhaustive } from '../../common/errors.ts';
 import { localLeftovers } from '../../backends/local/leftovers.ts';
+import type { HardwareSummary } from '../../backends/gpu-telemetry/readings.ts';
 import { FakeCluster } from '../fakes/kube/cluster.ts';
 import type { FakeNodeSpec } from '../fakes/kube/kubelet.ts';
 import { FakeDockerEngine } from '../fakes/docker/engine.ts';
@@ -28,6 +29,9 @@ export const FAKE_GPU_NODES: FakeNodeSpec[] = [
 
 /** A `vllm` that starts the simulator (test/fakes/fake-vllm.ts), for the local backend. */
 export const FAKE_VLLM = [process.execPath, fileURLToPath(new URL('../fakes/fake-vllm.ts', import.meta.url))];
+
+/** An `nvidia-smi` for the Docker and local backends' GPU sampling (test/fakes/fake-nvidia-smi.ts). */
+export const FAKE_NVIDIA_SMI = [process.execPath, fileURLToPath(new URL('../fakes/fake-nvidia-smi.ts', import.meta.url))];
 
 /** A kubeconfig file for the fake apiserver; plain HTTP needs insecure-skip-tls-verify or client-node refuses it. */
 export async function writeFakeKubeconfig(cluster: FakeCluster, path: string): Promise<string> {
@@ -91,14 +95,14 @@ export const FAKE_NAMESPACE = 'evalflow';
 export async function startFakeBackend(kind: ReapableKind, work: string, nodes: FakeNodeSpec[] = FAKE_GPU_NODES): Promise<FakeBackend> {
   switch (kind) {
     case 'kubernetes': {
-      const cluster = await FakeCluster.start({ nodes });
+      const cluster = await FakeCluster.start({ nodes, dcgmExporter: true });
       const kubeconfig = await writeFakeKubeconfig(cluster, join(work, `kubeconfig-${new URL(cluster.url).port}`));
       return {
         kind,
         cluster,
         endpoints: { kubeconfig },
         noun: 'pods',
-        servers: () => Promise.resolve(cluster.store.list('pods', { namespace: null, labelSelector: null, fieldSelector: null }).map((p) => p.metadata?.name ?? '')),
+        servers: () => Promise.resolve(cluster.store.list('pods', { namespace: FAKE_NAMESPACE, labelSelector: null, fieldSelector: null }).map((p) => p.metadata?.name ?? '')),
         remaining: async () => {
           const c = await cluster.settled(5000);
           return { servers: c.pods, other: { services: c.services, 'listening simulators': c.servers } };
@@ -159,11 +163,25 @@ export async function suiteOnFake(kind: ReapableKind, resultsDir: string, fakes:
       suite.backend = { ...backend, kubeconfig: required(fakes.kubeconfig, 'kubeconfig'), poll_interval_s: 0.1, ready_timeout_s: 30, unschedulable_timeout_s: 30 };
       break;
     case 'docker':
-      suite.backend = { ...backend, socket_path: required(fakes.dockerSocket, 'socket'), poll_interval_s: 0.1, ready_timeout_s: 30 };
+      suite.backend = {
+        ...backend,
+        socket_path: required(fakes.dockerSocket, 'socket'),
+        poll_interval_s: 0.1,
+        ready_timeout_s: 30,
+        gpu_telemetry: { ...backend.gpu_telemetry, nvidia_smi: FAKE_NVIDIA_SMI },
+      };
       break;
     case 'local': {
       const stateDir = required(fakes.localStateDir, 'state dir');
-      suite.backend = { ...backend, command: FAKE_VLLM, state_dir: stateDir, poll_interval_s: 0.1, ready_timeout_s: 30, stop_grace_s: 5 };
+      suite.backend = {
+        ...backend,
+        command: FAKE_VLLM,
+        state_dir: stateDir,
+        poll_interval_s: 0.1,
+        ready_timeout_s: 30,
+        stop_grace_s: 5,
+        gpu_telemetry: { ...backend.gpu_telemetry, nvidia_smi: FAKE_NVIDIA_SMI },
+      };
       // A real vllm flag that the fake ignores: it puts the state dir on the command line, where the harness looks for leaks.
       suite.serving = { ...suite.serving, extra_args: [...suite.serving.extra_args, '--download-dir', join(stateDir, 'weights')] };
       break;
@@ -211,9 +229,14 @@ export async function resultsTreeProblems(suite: ResolvedSuite): Promise<string[
     if (dir === null) continue;
     if (!/-\d{8}T\d{6}Z$/.test(dir)) problems.push(`${dir}: not a <kind>-<UTC timestamp> folder`);
     for (const f of files) if (!(await exists(join(dir, f)))) problems.push(`${join(dir, f)} is missing`);
-    const meta = JSON.parse(await readFile(join(dir, 'run_meta.json'), 'utf8').catch(() => '{}')) as { backend?: string; config_hash?: string };
+    const meta = JSON.parse(await readFile(join(dir, 'run_meta.json'), 'utf8').catch(() => '{}')) as { backend?: string; config_hash?: string; hardware?: Partial<HardwareSummary> | null };
     if (meta.backend !== suite.backend.kind) problems.push(`${dir}/run_meta.json: backend ${meta.backend ?? 'missing'}, want ${suite.backend.kind}`);
     if (meta.config_hash !== suite.configHash) problems.push(`${dir}/run_meta.json: config_hash ${meta.config_hash ?? 'missing'}, want ${suite.configHash}`);
+    // Every fake has a GPU telemetry source (DCGM exporter, fake nvidia-smi): energy and peak memory must be recorded.
+    const hw = meta.hardware;
+    if (!(typeof hw?.gpu_energy_wh === 'number' && hw.gpu_energy_wh > 0 && typeof hw.gpu_vram_peak_used_gb === 'number' && hw.gpu_vram_peak_used_gb > 0)) {
+      problems.push(`${dir}/run_meta.json: no sampled GPU energy and peak memory (hardware: ${JSON.stringify(hw ?? null)})`);
+    }
   }
   return problems;
 }

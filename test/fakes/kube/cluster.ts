@@ -2,12 +2,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { FakeApiServer } from './apiserver.ts';
 import { FakeKubelet, type FakeNodeSpec } from './kubelet.ts';
 import { FakeStore } from './store.ts';
+import { FakeDcgmExporter, isStaticPod } from './dcgm-exporter.ts';
 import { startSimulatedModel, type ModelServerFactory } from '../model-server.ts';
 
 export interface FakeClusterOptions {
   nodes?: FakeNodeSpec[];
   tickMs?: number;
   startModelServer?: ModelServerFactory;
+  /** Run an NVIDIA DCGM exporter on every node (gpu-operator namespace), as the GPU Operator does. */
+  dcgmExporter?: boolean;
 }
 
 export interface LeftoverCounts {
@@ -22,6 +25,7 @@ export class FakeCluster {
   readonly store: FakeStore;
   readonly api: FakeApiServer;
   readonly kubelet: FakeKubelet;
+  readonly dcgmExporters: FakeDcgmExporter[] = [];
   url = '';
 
   private constructor(options: FakeClusterOptions) {
@@ -35,7 +39,14 @@ export class FakeCluster {
 
   static async start(options: FakeClusterOptions = {}): Promise<FakeCluster> {
     const cluster = new FakeCluster(options);
-    for (const node of options.nodes ?? [{ name: 'gpu-node-1', gpus: 8 }]) cluster.kubelet.addNode(node);
+    const nodes = options.nodes ?? [{ name: 'gpu-node-1', gpus: 8 }];
+    for (const node of nodes) cluster.kubelet.addNode(node);
+    if (options.dcgmExporter === true) {
+      for (const node of nodes) {
+        const modelServerPort = (namespace: string, name: string) => cluster.kubelet.modelServerPort(namespace, name);
+        cluster.dcgmExporters.push(await FakeDcgmExporter.start({ store: cluster.store, node, ip: cluster.kubelet.allocateClusterIP(), modelServerPort }));
+      }
+    }
     cluster.url = await cluster.api.listen();
     return cluster;
   }
@@ -48,7 +59,8 @@ export class FakeCluster {
   }
 
   counts(): LeftoverCounts {
-    return { pods: this.store.count('pods'), services: this.store.count('services'), servers: this.kubelet.openServers };
+    const pods = this.store.list('pods', { namespace: null, labelSelector: null, fieldSelector: null }).filter((p) => !isStaticPod(p)).length;
+    return { pods, services: this.store.count('services'), servers: this.kubelet.openServers };
   }
 
   /** Polls until nothing is left (deletes stop servers asynchronously). */
@@ -63,6 +75,7 @@ export class FakeCluster {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.dcgmExporters.map((e) => e.close()));
     await this.kubelet.close();
     await this.api.close();
   }

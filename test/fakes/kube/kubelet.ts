@@ -6,6 +6,7 @@ import { LoopbackPool, startTcpForwarder, type Forwarder } from '../net.ts';
 import type { ModelServer, ModelServerFactory, ModelServerOverrides } from '../model-server.ts';
 import { parseServeArgs } from '../model-server.ts';
 import { fakeVllmLog } from '../vllm-log.ts';
+import { isStaticPod } from './dcgm-exporter.ts';
 
 /** What a pod does once scheduled; scripted per pod by name or predicate. */
 export type PodBehavior =
@@ -157,6 +158,11 @@ export class FakeKubelet {
     return lines.map((l) => `${l}\n`).join('');
   }
 
+  /** The simulator port behind a running pod, for add-ons that observe it (the fake DCGM exporter). */
+  modelServerPort(namespace: string, name: string): number | null {
+    return this.#pods.get(`${namespace}/${name}`)?.server?.port ?? null;
+  }
+
   allocateClusterIP(): string {
     return this.#ips.allocate();
   }
@@ -183,7 +189,7 @@ export class FakeKubelet {
   #onChange(change: Change): void {
     const meta = change.object.metadata;
     const key = `${meta?.namespace ?? ''}/${meta?.name ?? ''}`;
-    if (change.resource === 'pods' && change.type === 'ADDED') {
+    if (change.resource === 'pods' && change.type === 'ADDED' && !isStaticPod(change.object as V1Pod)) {
       const pod = change.object as V1Pod;
       const behavior = this.#scripts.find((s) => s.match(pod))?.behavior ?? { kind: 'healthy' };
       this.#pods.set(key, { namespace: meta?.namespace ?? '', name: meta?.name ?? '', stage: 'unscheduled', behavior, log: [], busy: false, ticks: 0, runningSince: null, ip: null, server: null, forwarder: null });

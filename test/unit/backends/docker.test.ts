@@ -8,6 +8,7 @@ import type { AllocationSpec } from '../../../backends/types.ts';
 import type { BackendConfig } from '../../../configs/schema/suite.ts';
 import { FakeDockerEngine } from '../../fakes/docker/engine.ts';
 import { expectCode, expectServing, makeSpec, recordingContext, removeDir, until } from './helpers.ts';
+import { FAKE_NVIDIA_SMI } from '../../support/backend-fixtures.ts';
 
 const IMAGE = 'vllm/vllm-openai:v0.11.0';
 const GPUS = [
@@ -85,6 +86,17 @@ describe('docker backend against the fake Engine API', () => {
     expect(engine.createBodies[0]?.HostConfig?.DeviceRequests?.[0]).toMatchObject(device);
     expect(engine.createBodies[0]?.HostConfig).toMatchObject(shm);
     await backend.teardown(s, null, ctx);
+  });
+
+  it("samples the container's GPUs with the host's nvidia-smi, only when the engine is this machine", async () => {
+    const ctx = recordingContext();
+    const s = await spec({ gpus: ['1', '3'], gpu_telemetry: { nvidia_smi: FAKE_NVIDIA_SMI } });
+    const source = await backend.gpuTelemetry(s);
+    if (!('sampler' in source)) throw new Error(source.unavailable);
+    expect((await source.sampler.sample(ctx.signal)).map((g) => g.gpu)).toEqual(['GPU-fake-1', 'GPU-fake-3']);
+    const remote = await makeSpec({ kind: 'docker', host: 'http://gpu-box:2375' });
+    specs.push(remote);
+    expect(await backend.gpuTelemetry(remote)).toEqual({ unavailable: 'the Docker engine at http://gpu-box:2375 is another machine: its GPUs are not visible to this worker' });
   });
 
   it('talks to a TCP host too', async () => {

@@ -20,8 +20,8 @@ describe('kubernetes backend against the fake cluster', () => {
   let backend: KubernetesBackend;
   const specs: AllocationSpec[] = [];
 
-  async function startCluster(nodes: FakeNodeSpec[] = [{ name: 'gpu-a', gpus: 2 }]): Promise<void> {
-    cluster = await FakeCluster.start({ nodes });
+  async function startCluster(nodes: FakeNodeSpec[] = [{ name: 'gpu-a', gpus: 2 }], dcgmExporter = false): Promise<void> {
+    cluster = await FakeCluster.start({ nodes, dcgmExporter });
     backend = new KubernetesBackend({ kubeConfigFor: () => cluster.kubeConfig() });
   }
 
@@ -73,6 +73,42 @@ describe('kubernetes backend against the fake cluster', () => {
     expect(pod(s)?.spec?.containers[0]?.resources).toEqual({ requests: { 'nvidia.com/gpu': '4' }, limits: { 'nvidia.com/gpu': '4' } });
     expect(allocation.gpus).toHaveLength(4);
     expect(allocation.gpus[0]).toEqual({ name: 'NVIDIA-A100-SXM4-40GB', memory_mb: 40960 });
+    await backend.teardown(s, allocation, ctx);
+  });
+
+  it("samples each pod's own GPUs from the DCGM exporter on its node", async () => {
+    await cluster.close();
+    await startCluster([{ name: 'gpu-a', gpus: 4 }], true);
+    const ctx = recordingContext();
+    const one = await spec({}, { gpu_memory_utilization: 0.5 });
+    const two = await spec({}, { tensor_parallel_size: 2 });
+    const placed = [];
+    for (const s of [one, two]) {
+      const allocation = await backend.allocate(s, ctx);
+      await backend.start(s, allocation, ctx);
+      placed.push({ s, allocation });
+    }
+    const readings = [];
+    for (const { s, allocation } of placed) {
+      const source = await backend.gpuTelemetry(s, allocation, ctx);
+      if (!('sampler' in source)) throw new Error(`no sampler: ${source.unavailable}`);
+      expect(source.sampler.source).toBe(`dcgm-exporter http://${cluster.dcgmExporters[0]?.ip ?? '?'}:9400/metrics`);
+      readings.push(await source.sampler.sample(ctx.signal));
+    }
+    // Pods are given GPUs in order: 0 to the first, 1–2 to the second; GPU 3 is idle and nobody's.
+    expect(readings.map((r) => r.map((g) => g.gpu))).toEqual([['GPU-gpu-a-0'], ['GPU-gpu-a-1', 'GPU-gpu-a-2']]);
+    expect(readings[0]?.[0]).toMatchObject({ memory_used_mb: Math.round(81559 * 0.5), memory_total_mb: 81559, name: 'NVIDIA H100 80GB HBM3' });
+    expect(readings[1]?.[0]?.energy_mj).toBeGreaterThan(0);
+    for (const { s, allocation } of placed) await backend.teardown(s, allocation, ctx);
+  });
+
+  it('says why there is no GPU telemetry: no exporter on the node, or sampling turned off', async () => {
+    const ctx = recordingContext();
+    const s = await spec();
+    const allocation = await backend.allocate(s, ctx);
+    expect(await backend.gpuTelemetry(s, allocation, ctx)).toEqual({ unavailable: 'no running DCGM exporter pod in namespace gpu-operator (app=nvidia-dcgm-exporter) on node gpu-a' });
+    const off = await spec({ gpu_telemetry: { dcgm_exporter: null } });
+    expect(await backend.gpuTelemetry(off, allocation, ctx)).toEqual({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.dcgm_exporter: null)' });
     await backend.teardown(s, allocation, ctx);
   });
 

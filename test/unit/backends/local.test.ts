@@ -13,6 +13,8 @@ import type { BackendConfig } from '../../../configs/schema/suite.ts';
 import { expectCode, expectServing, makeSpec, recordingContext, removeDir, until } from './helpers.ts';
 
 const FAKE_VLLM = fileURLToPath(new URL('../../fakes/fake-vllm.ts', import.meta.url));
+import { FAKE_NVIDIA_SMI } from '../../support/backend-fixtures.ts';
+
 const GPU = { name: 'NVIDIA H100 80GB HBM3', memory_mb: 81559 };
 
 describe('local backend with a fake vllm executable', () => {
@@ -41,6 +43,19 @@ describe('local backend with a fake vllm executable', () => {
     specs.push(s);
     return s;
   }
+
+  it("samples the GPUs vLLM takes: the first tensor × pipeline of CUDA_VISIBLE_DEVICES, else of all", async () => {
+    const ctx = recordingContext();
+    const gpusOf = async (s: AllocationSpec): Promise<string[]> => {
+      const source = await backend.gpuTelemetry(s);
+      if (!('sampler' in source)) throw new Error(source.unavailable);
+      return (await source.sampler.sample(ctx.signal)).map((g) => g.gpu);
+    };
+    const telemetry = { gpu_telemetry: { nvidia_smi: FAKE_NVIDIA_SMI } };
+    expect(await gpusOf(await spec('healthy', telemetry, { CUDA_VISIBLE_DEVICES: '5,GPU-fake-6' }))).toEqual(['GPU-fake-5']);
+    expect(await gpusOf(await spec('healthy', telemetry))).toEqual(['GPU-fake-0']);
+    expect(await backend.gpuTelemetry(await spec('healthy', { gpu_telemetry: { nvidia_smi: null } }))).toEqual({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.nvidia_smi: null)' });
+  });
 
   it('spawns vllm serve, serves, saves logs, and stops the process group', async () => {
     const s = await spec();

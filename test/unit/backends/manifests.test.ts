@@ -71,6 +71,14 @@ describe('k8s/ manifests', () => {
     });
   });
 
+  it("finding the DCGM exporter needs only pods list in its namespace, bound to the worker's account", async () => {
+    const rbac = (await manifests()).find((m) => m.file === 'rbac.yaml');
+    type Doc = { kind?: string; metadata: { namespace?: string }; rules?: { resources: string[]; verbs: string[] }[]; subjects?: { name: string }[] };
+    const inExporterNs = (rbac?.docs ?? []).map((d) => d as Doc).filter((d) => d.metadata.namespace === 'gpu-operator');
+    expect(inExporterNs.find((d) => d.kind === 'Role')?.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
+    expect(inExporterNs.find((d) => d.kind === 'RoleBinding')?.subjects?.map((s) => s.name)).toEqual(['evalflow-worker']);
+  });
+
   it('the worker has a graceful shutdown, the results PVC and the Temporal settings', async () => {
     const worker = (await manifests()).find((m) => m.file === 'worker.yaml')?.docs[0] as {
       spec: { template: { spec: { terminationGracePeriodSeconds: number; containers: { env: { name: string }[]; lifecycle: unknown; volumeMounts: { mountPath: string }[] }[] } } };

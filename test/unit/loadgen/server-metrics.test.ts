@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusText } from '../../../loadgen/prometheus.ts';
+import { parsePrometheusText } from '../../../common/prometheus.ts';
 import { extractGauges, startScraper } from '../../../loadgen/server-metrics.ts';
 import { startFakeServer } from './fake-server.ts';
 

@@ -45,6 +45,19 @@ describe('step keys depend on exactly the config that affects each step', () => 
     expect(qualityRunKey(b)).not.toBe(qualityRunKey(a));
   });
 
+  it('GPU sampling settings change no key (sampling only watches), other backend settings do', async () => {
+    const a = await loadSuite('configs/suites/phase1-k8s.yaml');
+    if (a.backend.kind !== 'kubernetes') throw new Error('phase1-k8s.yaml is a kubernetes suite');
+    const sampled = structuredClone(a);
+    sampled.backend = { ...a.backend, gpu_telemetry: { dcgm_exporter: null, interval_s: 5 } };
+    const moved = structuredClone(a);
+    moved.backend = { ...a.backend, namespace: 'elsewhere' };
+    for (const step of a.steps) {
+      expect(stepKey(sampled, step)).toBe(stepKey(a, step));
+      expect(stepKey(moved, step)).not.toBe(stepKey(a, step));
+    }
+  });
+
   it('another model or backend changes every key', async () => {
     const a = await loadSuite('configs/suites/phase1.yaml');
     const b = await loadSuite('configs/suites/phase1.yaml', { model: 'qwen2.5-7b-instruct' });

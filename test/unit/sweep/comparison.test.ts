@@ -91,6 +91,17 @@ describe('scaling_comparison rows from results on disk', () => {
     });
   });
 
+  it('prefers sampled GPU memory to the reserved estimate, and adds up sampled energy over the steps', async () => {
+    const root = await tmp();
+    await resultsTree(root);
+    const hardware = (energy: number | null, peak: number | null) => ({ gpu_energy_wh: energy, gpu_vram_peak_used_gb: peak });
+    const tp = join(root, 'throughput', 'throughput-20260224T120000Z', 'run_meta.json');
+    await put(tp, { model_load_time_s: 61.2, gpus: [{ name: 'H100', memory_mb: 81920 }], hardware: hardware(1.25, 141.3) });
+    const quality = join(root, 'quality', 'quality-20260224T120200Z', 'run_meta.json');
+    await put(quality, { gpus: [{ name: 'H100', memory_mb: 81920 }], hardware: hardware(2.5, 142.1) });
+    expect(await comparisonRow(input(root))).toMatchObject({ energy_wh: 3.75, gpu_memory_gb: 142.1 });
+  });
+
   it('finds a finished step folder without claiming anything', async () => {
     const root = await tmp();
     await resultsTree(root);
