@@ -62,6 +62,8 @@ afterAll(async () => {
 });
 
 describe('a nightly regression schedule on the dev server', () => {
+  let secondVerdict = 'pass';
+
   it('is visible as a Temporal schedule running nightlyRegression', async () => {
     const d = await t.client.schedule.getHandle(scheduleId).describe();
     expect(d.action.type === 'startWorkflow' && d.action.workflowType).toBe('nightlyRegression');
@@ -77,7 +79,9 @@ describe('a nightly regression schedule on the dev server', () => {
   it('a no-change rerun is measured afresh and not flagged', async () => {
     const second = await triggerAndWait();
     expect(second.baseline).not.toBeNull();
-    expect(second.verdict).not.toBe('regressed');
+    // "improved" is possible: a first run slowed by other load on two cores makes the rerun look faster.
+    expect(['pass', 'improved']).toContain(second.verdict);
+    secondVerdict = second.verdict;
     const verdict = JSON.parse(await readFile(second.verdictJson, 'utf8')) as { sections: { quality: { group: string; verdict: string }[] } };
     expect(verdict.sections.quality.find((r) => r.group === 'gsm8k')?.verdict).toBe('pass');
     expect(await readFile(second.verdictMarkdown, 'utf8')).toMatch(/gsm8k/);
@@ -95,6 +99,6 @@ describe('a nightly regression schedule on the dev server', () => {
     const index = await openRunIndex(join(root.path, 'runs.sqlite'));
     const runs = await index.list({});
     await index.close();
-    expect(runs.map((r) => r.verdict?.overall).sort()).toEqual(['inconclusive', 'pass', 'regressed'].sort());
+    expect(runs.map((r) => r.verdict?.overall).sort()).toEqual(['inconclusive', secondVerdict, 'regressed'].sort());
   });
 });
