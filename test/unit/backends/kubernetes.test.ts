@@ -90,7 +90,7 @@ describe('kubernetes backend against the fake cluster', () => {
     }
     const readings = [];
     for (const { s, allocation } of placed) {
-      const source = await backend.gpuTelemetry(s, allocation, ctx);
+      const source = await backend.gpuTelemetry(s, allocation);
       if (!('sampler' in source)) throw new Error(`no sampler: ${source.unavailable}`);
       expect(source.sampler.source).toBe(`dcgm-exporter http://${cluster.dcgmExporters[0]?.ip ?? '?'}:9400/metrics`);
       readings.push(await source.sampler.sample(ctx.signal));
@@ -106,9 +106,9 @@ describe('kubernetes backend against the fake cluster', () => {
     const ctx = recordingContext();
     const s = await spec();
     const allocation = await backend.allocate(s, ctx);
-    expect(await backend.gpuTelemetry(s, allocation, ctx)).toEqual({ unavailable: 'no running DCGM exporter pod in namespace gpu-operator (app=nvidia-dcgm-exporter) on node gpu-a' });
+    expect(await backend.gpuTelemetry(s, allocation)).toEqual({ unavailable: 'no running DCGM exporter pod in namespace gpu-operator (app=nvidia-dcgm-exporter) on node gpu-a' });
     const off = await spec({ gpu_telemetry: { dcgm_exporter: null } });
-    expect(await backend.gpuTelemetry(off, allocation, ctx)).toEqual({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.dcgm_exporter: null)' });
+    expect(await backend.gpuTelemetry(off, allocation)).toEqual({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.dcgm_exporter: null)' });
     await backend.teardown(s, allocation, ctx);
   });
 
