@@ -120,12 +120,15 @@ export class KubernetesBackend implements Backend {
     const cfg = kubernetesConfigOf(spec);
     const { dcgm_exporter: exporter, interval_s: intervalS } = cfg.gpu_telemetry;
     if (exporter === null) return { unavailable: 'GPU sampling is off (backend.gpu_telemetry.dcgm_exporter: null)' };
-    const node = allocation.placement.node;
-    if (typeof node !== 'string') return { unavailable: `pod ${cfg.namespace}/${allocation.id} has no node` };
+    const core = this.#core(cfg);
+    // The pod's node now: a pod replaced after a server loss may have landed elsewhere than at allocation.
+    const current = await kubeAllowing(`read pod ${allocation.id}`, [404], () => core.readNamespacedPod({ name: allocation.id, namespace: cfg.namespace }));
+    const node = typeof current === 'number' ? null : (current.spec?.nodeName ?? null);
+    if (node === null) return { unavailable: `pod ${cfg.namespace}/${allocation.id} is not on a node` };
     const where = `namespace ${exporter.namespace} (${exporter.label_selector}) on node ${node}`;
     let pods: V1Pod[];
     try {
-      const list = await this.#core(cfg).listNamespacedPod({ namespace: exporter.namespace, labelSelector: exporter.label_selector, fieldSelector: `spec.nodeName=${node}` });
+      const list = await core.listNamespacedPod({ namespace: exporter.namespace, labelSelector: exporter.label_selector, fieldSelector: `spec.nodeName=${node}` });
       pods = list.items;
     } catch (err) {
       // Typically 403: k8s/rbac.yaml's Role in the exporter's namespace is not applied.
