@@ -80,7 +80,8 @@ describe.skipIf(env.KUBECONFIG === undefined)('the kubernetes backend on a real 
     await worker.runUntil(async () => {
       const result = await executeSuite(t, suite, taskQueue, workflowId);
       expect(result.steps.map((s) => [s.step, s.status])).toEqual(suite.steps.map((s) => [s, 'done']));
-      expect(await resultsTreeProblems(suite)).toEqual([]);
+      // GPU figures need the DCGM exporter and k8s/rbac.yaml's Role for it; without them run_meta.json says why.
+      expect(await resultsTreeProblems(suite, 'either')).toEqual([]);
 
       // Deletion is graceful on a real cluster: wait for the pod to go, then the reaper must find nothing of ours.
       const source = new KubernetesBackend().leftovers(backend);

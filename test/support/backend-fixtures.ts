@@ -215,8 +215,12 @@ async function onlyDir(parent: string, problems: string[]): Promise<string | nul
   return join(parent, entries[0] ?? '');
 }
 
-/** What is missing or wrong in a finished suite's seed-000 results tree (empty when it is whole). */
-export async function resultsTreeProblems(suite: ResolvedSuite): Promise<string[]> {
+/**
+ * What is missing or wrong in a finished suite's seed-000 results tree (empty when it is whole).
+ * `gpuTelemetry: 'sampled'` (every fake has a source) wants energy and peak memory in each run_meta.json;
+ * 'either' (a real cluster may lack the DCGM exporter) accepts figures or a stated reason.
+ */
+export async function resultsTreeProblems(suite: ResolvedSuite, gpuTelemetry: 'sampled' | 'either' = 'sampled'): Promise<string[]> {
   const problems: string[] = [];
   const root = suite.resultsRoot;
   const want: Record<string, string[]> = {
@@ -232,9 +236,10 @@ export async function resultsTreeProblems(suite: ResolvedSuite): Promise<string[
     const meta = JSON.parse(await readFile(join(dir, 'run_meta.json'), 'utf8').catch(() => '{}')) as { backend?: string; config_hash?: string; hardware?: Partial<HardwareSummary> | null };
     if (meta.backend !== suite.backend.kind) problems.push(`${dir}/run_meta.json: backend ${meta.backend ?? 'missing'}, want ${suite.backend.kind}`);
     if (meta.config_hash !== suite.configHash) problems.push(`${dir}/run_meta.json: config_hash ${meta.config_hash ?? 'missing'}, want ${suite.configHash}`);
-    // Every fake has a GPU telemetry source (DCGM exporter, fake nvidia-smi): energy and peak memory must be recorded.
     const hw = meta.hardware;
-    if (!(typeof hw?.gpu_energy_wh === 'number' && hw.gpu_energy_wh > 0 && typeof hw.gpu_vram_peak_used_gb === 'number' && hw.gpu_vram_peak_used_gb > 0)) {
+    const sampled = typeof hw?.gpu_energy_wh === 'number' && hw.gpu_energy_wh > 0 && typeof hw.gpu_vram_peak_used_gb === 'number' && hw.gpu_vram_peak_used_gb > 0;
+    const explained = typeof hw?.unavailable === 'string' && hw.unavailable.length > 0;
+    if (!(sampled || (gpuTelemetry === 'either' && explained))) {
       problems.push(`${dir}/run_meta.json: no sampled GPU energy and peak memory (hardware: ${JSON.stringify(hw ?? null)})`);
     }
   }
