@@ -19,6 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { channel } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,10 +180,31 @@ function failedCount(records: readonly RequestRecord[]): number {
   return records.filter((r) => r.error !== null).length;
 }
 
+/** Cumulative CPU jiffies from /proc/stat (Linux): all, and steal (time the hypervisor ran other guests). */
+function cpuJiffies(): { total: number; steal: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Share of CPU time stolen by the hypervisor since `from`: on a shared VM, figures from a run
+ * with much steal are noise, not the client (both processes stall for milliseconds at a time).
+ */
+function stealSince(from: { total: number; steal: number } | null): number | null {
+  const now = cpuJiffies();
+  if (from === null || now === null || now.total === from.total) return null;
+  return (now.steal - from.steal) / (now.total - from.total);
+}
+
 const f = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  const jiffies0 = cpuJiffies();
   const elapsedS = (): number => (performance.now() - t0) / 1000;
   const sim = await startSimulatorProcess(FAST_SIM);
   const sender = createSender({ baseUrl: sim.url, model: MODEL, maxConnections: 4096, requestTimeoutMs: 30_000 });
@@ -273,6 +295,9 @@ async function main(): Promise<void> {
       console.log(`  ${name.padEnd(24)} p50 ${f(m.p50, 3)} ms  p99 ${f(m.p99, 3)} ms  (${m.matched} requests, peak in flight ${m.peak}; send delay p50 ${f(m.sendP50, 3)} ms)`);
     }
 
+    const steal = stealSince(jiffies0);
+    console.log(`\nCPU stolen by the hypervisor during the run: ${steal === null ? 'n/a' : `${(steal * 100).toFixed(1)}%`} (above a few percent, expect noisy tails)`);
+
     summary = {
       max_sustained_rps: summary.max_sustained_rps,
       client_ttft_overhead_p50_ms: Number(f(steady.p50, 4)),
@@ -285,6 +310,7 @@ async function main(): Promise<void> {
       burst_ttft_overhead_p99_ms: Number(f(burst.p99, 4)),
       cpus: cpus().length,
       load_average_1m: Number(loadavg()[0]!.toFixed(2)),
+      cpu_steal_fraction: steal === null ? null : Number(steal.toFixed(3)),
       duration_s: Number(elapsedS().toFixed(1)),
     };
   } finally {

@@ -106,6 +106,11 @@ export class SseParser {
       return;
     }
     if (line.charCodeAt(0) === COLON) return; // comment: keep-alive pings such as ": ping"
+    // Nearly every line of a token stream: skip slicing out the field name (a hot path per chunk).
+    if (line.startsWith('data:')) {
+      this.dataLines.push(line.charCodeAt(5) === SPACE ? line.slice(6) : line.slice(5));
+      return;
+    }
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
@@ -130,7 +135,7 @@ export class SseParser {
     if (this.dataLines.length > 0) {
       out.push({ kind: 'event', event: this.eventType === '' ? 'message' : this.eventType, data: this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join('\n') });
     }
-    this.dataLines = [];
+    this.dataLines.length = 0; // reused: one fewer array per event
     this.eventType = '';
   }
 }

@@ -12,7 +12,7 @@ import type { Engine, SequenceSink, Slot } from './engine.ts';
 import { isSimulatorHttpError } from './errors.ts';
 import type { FaultInjector, RequestFault } from './faults.ts';
 import { createRng, hash2, hashString } from './hash.ts';
-import { readJson, sendError, sendText } from './http-io.ts';
+import { readJson, sendError, sendText, writeNow } from './http-io.ts';
 import type { SimulatorMetrics } from './metrics.ts';
 import { parseChatRequest, parseCompletionRequest, resolveMaxTokens, type GenerationRequest } from './openai-request.ts';
 import { epochMs, type ServerRequestRecord } from './records.ts';
@@ -209,7 +209,7 @@ class Generation implements SequenceSink {
     }
     const text = this.reply.tokenText(index);
     if (!last) {
-      this.res.write(out + encoder.token(text, continuous));
+      writeNow(this.res, out + encoder.token(text, continuous));
       return;
     }
     out += encoder.last(text, this.reply.finishReason, this.reply.stopReason, continuous);

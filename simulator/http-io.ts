@@ -31,6 +31,16 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/**
+ * Writes one streamed chunk and hands it to the kernel at once. Node corks the socket on a write
+ * and uncorks it on the next tick, so every chunk one engine tick writes would leave only when the
+ * whole tick is done: the first token would wait for the last, a delay no recorded time shows.
+ */
+export function writeNow(res: ServerResponse, chunk: string): void {
+  res.write(chunk);
+  res.socket?.uncork();
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   sendText(res, status, JSON.stringify(body), 'application/json');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, type EngineParams, type SequenceSink } from '../../../simulator/engine.ts';
+import { Engine, TOKENS_PER_SLICE, type EngineParams, type SequenceSink } from '../../../simulator/engine.ts';
 import { createRng } from '../../../simulator/hash.ts';
 import { VirtualClock } from './helpers.ts';
 
@@ -45,6 +45,23 @@ describe('Engine', () => {
     clock.advance(100);
     expect(trace.tokens).toEqual([30, 35, 40, 45]);
     expect(trace.done).toBe(true);
+    expect(engine.running).toBe(0);
+  });
+
+  it('a tick with more tokens due than one slice yields to I/O once per slice and still serves them all on time', () => {
+    const clock = new VirtualClock();
+    let deferrals = 0;
+    const defer = clock.defer.bind(clock);
+    clock.defer = (callback) => {
+      deferrals++;
+      return defer(callback);
+    };
+    const engine = new Engine({ ...base, max_num_seqs: 100 }, clock);
+    const n = TOKENS_PER_SLICE * 2 + 1;
+    const traces = Array.from({ length: n }, () => submit(engine, 0, 2).trace);
+    clock.advance(100);
+    expect(deferrals).toBe(4); // the first and second tokens of all n: three slices each
+    for (const trace of traces) expect(trace.tokens).toEqual([10, 15]);
     expect(engine.running).toBe(0);
   });
 

@@ -94,6 +94,10 @@ export class VirtualClock implements EngineClock {
     };
   }
 
+  defer(callback: () => void): { close(): void } {
+    return this.schedule(callback, 0);
+  }
+
   /** Moves time forward, firing due timers in order (each at its own time). */
   advance(ms: number): void {
     const target = this.t + ms;
