@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import type { ServingConfig } from '../configs/schema/serving.ts';
 import type { GpuInfo } from './types.ts';
 
@@ -17,28 +16,6 @@ export function gpusFromNodeLabels(labels: Record<string, string> | undefined, c
   const memory = Number(labels?.[GPU_MEMORY_LABEL]);
   const memory_mb = Number.isFinite(memory) && memory > 0 ? memory : null;
   return Array.from({ length: count }, () => ({ name, memory_mb }));
-}
-
-/** Parses `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader,nounits`. */
-export function parseNvidiaSmiCsv(text: string): (GpuInfo & { index: string })[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      const [index = '', name = 'unknown', memory = ''] = line.split(',').map((f) => f.trim());
-      const mb = Number(memory);
-      return { index, name, memory_mb: Number.isFinite(mb) && mb > 0 ? mb : null };
-    });
-}
-
-/** GPUs on this machine, or [] where nvidia-smi is missing or fails (hardware info is best effort). */
-export async function queryLocalGpus(nvidiaSmi = 'nvidia-smi'): Promise<(GpuInfo & { index: string })[]> {
-  return new Promise((resolve) => {
-    execFile(nvidiaSmi, ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'], { timeout: 10_000 }, (err, stdout) => {
-      resolve(err ? [] : parseNvidiaSmiCsv(stdout));
-    });
-  });
 }
 
 /** The GPUs a server will use: all, the first n, or those with the given indexes. */

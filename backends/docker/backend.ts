@@ -4,8 +4,8 @@ import type { ContainerInspectInfo } from 'dockerode';
 import { EvalflowError, isRetryable } from '../../common/errors.ts';
 import { writeTextAtomic } from '../../store/files.ts';
 import type { Allocation, AllocationSpec, Backend, BackendContext, GpuInfo, ServerEndpoint, StartOptions } from '../types.ts';
-import { queryLocalGpus, selectGpus } from '../hardware.ts';
-import { nvidiaSmiSampler } from '../gpu-telemetry/nvidia-smi.ts';
+import { selectGpus } from '../hardware.ts';
+import { nvidiaSmiSampler, queryLocalGpus } from '../gpu-telemetry/nvidia-smi.ts';
 import type { GpuTelemetrySource } from '../gpu-telemetry/sampler.ts';
 import { ANNOTATION, serverName } from '../kubernetes/naming.ts';
 import type { LeftoverSource } from '../kubernetes/reaper.ts';
@@ -21,8 +21,8 @@ import { ensureImage } from './image.ts';
 export interface DockerBackendDeps {
   /** Defaults to dockerFor (socket_path or host from the config). */
   dockerFor?: (cfg: DockerBackendConfig) => Docker;
-  /** GPUs of the Docker host when it is this machine; defaults to nvidia-smi. */
-  localGpus?: () => Promise<(GpuInfo & { index: string })[]>;
+  /** GPUs of the Docker host when it is this machine; defaults to the configured nvidia-smi. */
+  localGpus?: (nvidiaSmi: string | string[]) => Promise<(GpuInfo & { index: string })[]>;
   /** The worker's environment, where hf_token_env is looked up. */
   env?: NodeJS.ProcessEnv;
 }
@@ -39,13 +39,13 @@ export function dockerConfigOf(spec: Pick<AllocationSpec, 'backend'>): DockerBac
 export class DockerBackend implements Backend {
   readonly kind = 'docker' as const;
   readonly #dockerFor: (cfg: DockerBackendConfig) => Docker;
-  readonly #localGpus: () => Promise<(GpuInfo & { index: string })[]>;
+  readonly #localGpus: (nvidiaSmi: string | string[]) => Promise<(GpuInfo & { index: string })[]>;
   readonly #env: NodeJS.ProcessEnv;
   readonly #clients = new Map<string, Docker>();
 
   constructor(deps: DockerBackendDeps = {}) {
     this.#dockerFor = deps.dockerFor ?? dockerFor;
-    this.#localGpus = deps.localGpus ?? (() => queryLocalGpus());
+    this.#localGpus = deps.localGpus ?? queryLocalGpus;
     this.#env = deps.env ?? process.env;
   }
 
@@ -74,7 +74,7 @@ export class DockerBackend implements Backend {
     await ensureImage(client, cfg, spec.serving.image, ctx);
     const id = await this.#createOrAdopt(client, desired, this.#secretEnv(cfg), ctx);
     // GPUs are only known when the daemon is this machine; a remote host reports none rather than ours.
-    const gpus = cfg.host === undefined ? selectGpus(await this.#localGpus(), cfg.gpus).map(({ name, memory_mb }) => ({ name, memory_mb })) : [];
+    const gpus = cfg.host === undefined ? selectGpus(await this.#localGpus(cfg.gpu_telemetry.nvidia_smi ?? 'nvidia-smi'), cfg.gpus).map(({ name, memory_mb }) => ({ name, memory_mb })) : [];
     return {
       kind: 'docker',
       id: desired.name,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { selectGpus } from '../hardware.ts';
+import type { GpuInfo } from '../types.ts';
 import type { GpuReading } from './readings.ts';
 import type { GpuSampler } from './sampler.ts';
 
@@ -32,6 +33,22 @@ export function parseNvidiaSmiSample(text: string): (GpuReading & { index: strin
     });
 }
 
+/** The executable and the arguments before the query: a path, or an argv prefix such as [node, fake-nvidia-smi.ts]. */
+function argvOf(command: string | string[]): [string, ...string[]] {
+  const [file = 'nvidia-smi', ...prefix] = typeof command === 'string' ? [command] : command;
+  return [file, ...prefix];
+}
+
+/** This machine's GPUs (for run_meta.json), or [] where nvidia-smi is missing or fails: hardware info is best effort. */
+export async function queryLocalGpus(command: string | string[] = 'nvidia-smi'): Promise<(GpuInfo & { index: string })[]> {
+  const [file, ...prefix] = argvOf(command);
+  return new Promise((resolve) => {
+    execFile(file, [...prefix, ...NVIDIA_SMI_SAMPLE_ARGS], { timeout: 10_000 }, (err, stdout) => {
+      resolve(err ? [] : parseNvidiaSmiSample(stdout).map((g) => ({ index: g.index, name: g.name ?? 'unknown', memory_mb: g.memory_total_mb })));
+    });
+  });
+}
+
 /** The GPUs a server was given: all, the first n, or those named by index or UUID (as CUDA_VISIBLE_DEVICES names them). */
 function pick<T extends GpuReading & { index: string }>(all: T[], want: 'all' | number | string[]): T[] {
   return Array.isArray(want) ? all.filter((g) => want.includes(g.index) || want.includes(g.gpu)) : selectGpus(all, want);
@@ -42,7 +59,7 @@ function pick<T extends GpuReading & { index: string }>(all: T[], want: 'all' | 
  * Docker and local servers run on that host, so it sees their GPUs.
  */
 export function nvidiaSmiSampler(command: string | string[], gpus: 'all' | number | string[], intervalS: number): GpuSampler {
-  const [file = 'nvidia-smi', ...prefix] = typeof command === 'string' ? [command] : command;
+  const [file, ...prefix] = argvOf(command);
   const shown = [file, ...prefix].join(' ');
   return {
     source: shown === 'nvidia-smi' ? 'nvidia-smi' : `nvidia-smi (${shown})`,

@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EvalflowError, type ErrorCode } from '../../common/errors.ts';
 import type { Allocation, AllocationSpec, Backend, BackendContext, GpuInfo, ServerEndpoint } from '../types.ts';
-import { gpuCount, queryLocalGpus } from '../hardware.ts';
-import { nvidiaSmiSampler } from '../gpu-telemetry/nvidia-smi.ts';
+import { gpuCount } from '../hardware.ts';
+import { nvidiaSmiSampler, queryLocalGpus } from '../gpu-telemetry/nvidia-smi.ts';
 import type { GpuTelemetrySource } from '../gpu-telemetry/sampler.ts';
 import { serverName, specHash } from '../kubernetes/naming.ts';
 import type { LeftoverSource } from '../kubernetes/reaper.ts';
@@ -19,7 +19,8 @@ import { readState, removeState, runsServer, writeState, type ProcessState } fro
 export type LocalBackendConfig = Extract<AllocationSpec['backend'], { kind: 'local' }>;
 
 export interface LocalBackendDeps {
-  localGpus?: () => Promise<GpuInfo[]>;
+  /** This machine's GPUs; defaults to the configured nvidia-smi. */
+  localGpus?: (nvidiaSmi: string | string[]) => Promise<(GpuInfo & { index: string })[]>;
   /** The worker's environment; the server inherits only the base variables and env_passthrough. */
   env?: NodeJS.ProcessEnv;
 }
@@ -74,21 +75,24 @@ function withLog(message: string, log: string[]): string {
  */
 export class LocalBackend implements Backend {
   readonly kind = 'local' as const;
-  readonly #localGpus: () => Promise<GpuInfo[]>;
+  readonly #localGpus: (nvidiaSmi: string | string[]) => Promise<(GpuInfo & { index: string })[]>;
   readonly #env: NodeJS.ProcessEnv;
   /** Exit status of the servers this worker spawned; adopted ones are only known alive or not. */
   readonly #exits = new Map<number, Exit>();
 
   constructor(deps: LocalBackendDeps = {}) {
-    this.#localGpus = deps.localGpus ?? (() => queryLocalGpus());
+    this.#localGpus = deps.localGpus ?? queryLocalGpus;
     this.#env = deps.env ?? process.env;
   }
 
   async allocate(spec: AllocationSpec): Promise<Allocation> {
-    localConfigOf(spec);
+    const cfg = localConfigOf(spec);
     const id = serverName(spec.workflowId, spec.modelName);
-    // vLLM takes the first tensor×pipeline GPUs it sees (CUDA_VISIBLE_DEVICES, via env_passthrough, narrows them).
-    const gpus = (await this.#localGpus()).slice(0, gpuCount(spec.serving)).map(({ name, memory_mb }) => ({ name, memory_mb }));
+    const all = await this.#localGpus(cfg.gpu_telemetry.nvidia_smi ?? 'nvidia-smi');
+    const devices = this.#serverDevices(spec, cfg);
+    // Devices named by UUID do not match an index: then the first ones stand in (same model on one machine, as a rule).
+    const chosen = typeof devices === 'number' ? all.slice(0, devices) : all.filter((g) => devices.includes(g.index));
+    const gpus = (chosen.length > 0 ? chosen : all.slice(0, gpuCount(spec.serving))).map(({ name, memory_mb }) => ({ name, memory_mb }));
     return { kind: 'local', id, placement: { host: hostname(), allocation: id }, gpus, allocatedAtMs: Date.now() };
   }
 
@@ -130,15 +134,19 @@ export class LocalBackend implements Backend {
     return { baseUrl, model: servedModelName(spec.serving) };
   }
 
-  /** The host's nvidia-smi, limited to the GPUs vLLM takes: the first tensor×pipeline of those CUDA_VISIBLE_DEVICES shows it. */
+  /** vLLM takes the first tensor×pipeline GPUs it sees: of CUDA_VISIBLE_DEVICES (indexes or UUIDs) when the server gets it, else of all. */
+  #serverDevices(spec: AllocationSpec, cfg: LocalBackendConfig): number | string[] {
+    const count = gpuCount(spec.serving);
+    const visible = this.#childEnv(spec, cfg).CUDA_VISIBLE_DEVICES;
+    return visible === undefined ? count : visible.split(',').map((d) => d.trim()).filter((d) => d.length > 0).slice(0, count);
+  }
+
+  /** The host's nvidia-smi, limited to the server's GPUs. */
   gpuTelemetry(spec: AllocationSpec): Promise<GpuTelemetrySource> {
     const cfg = localConfigOf(spec);
     const { nvidia_smi: command, interval_s: intervalS } = cfg.gpu_telemetry;
     if (command === null) return Promise.resolve({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.nvidia_smi: null)' });
-    const count = gpuCount(spec.serving);
-    const visible = this.#childEnv(spec, cfg).CUDA_VISIBLE_DEVICES;
-    const devices = visible === undefined ? count : visible.split(',').map((d) => d.trim()).filter((d) => d.length > 0).slice(0, count);
-    return Promise.resolve({ sampler: nvidiaSmiSampler(command, devices, intervalS) });
+    return Promise.resolve({ sampler: nvidiaSmiSampler(command, this.#serverDevices(spec, cfg), intervalS) });
   }
 
   #childEnv(spec: AllocationSpec, cfg: LocalBackendConfig): NodeJS.ProcessEnv {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { demuxDockerLog, lastLines } from '../../../backends/docker/logs.ts';
 import { sizeToBytes } from '../../../backends/docker/container-spec.ts';
-import { gpusFromNodeLabels, parseNvidiaSmiCsv, selectGpus } from '../../../backends/hardware.ts';
+import { gpusFromNodeLabels, selectGpus } from '../../../backends/hardware.ts';
+import { queryLocalGpus } from '../../../backends/gpu-telemetry/nvidia-smi.ts';
 
 function frame(stream: number, text: string): Buffer {
   const payload = Buffer.from(text);
@@ -44,10 +45,9 @@ describe('hardware', () => {
     ]);
     expect(gpusFromNodeLabels({}, 1)).toEqual([{ name: 'unknown', memory_mb: null }]);
   });
-  it('parses nvidia-smi CSV and selects GPUs', () => {
-    const gpus = parseNvidiaSmiCsv('0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n');
-    expect(gpus).toHaveLength(2);
-    expect(gpus[1]).toEqual({ index: '1', name: 'NVIDIA H100 80GB HBM3', memory_mb: 81559 });
+  it("reads this machine's GPUs with nvidia-smi (none where it is missing) and selects GPUs", async () => {
+    expect(await queryLocalGpus('/nonexistent/nvidia-smi')).toEqual([]);
+    const gpus = [0, 1].map((i) => ({ index: String(i), name: 'NVIDIA H100 80GB HBM3', memory_mb: 81559 }));
     expect(selectGpus(gpus, 1).map((g) => g.index)).toEqual(['0']);
     expect(selectGpus(gpus, ['1']).map((g) => g.index)).toEqual(['1']);
     expect(selectGpus(gpus, 'all')).toHaveLength(2);

@@ -16,9 +16,10 @@ const FAKE_VLLM = fileURLToPath(new URL('../../fakes/fake-vllm.ts', import.meta.
 import { FAKE_NVIDIA_SMI } from '../../support/backend-fixtures.ts';
 
 const GPU = { name: 'NVIDIA H100 80GB HBM3', memory_mb: 81559 };
+const GPUS = [0, 1].map((i) => ({ index: String(i), ...GPU }));
 
 describe('local backend with a fake vllm executable', () => {
-  const backend = new LocalBackend({ localGpus: () => Promise.resolve([GPU, GPU]), env: { ...process.env, HF_TOKEN: 'hf_secret', OTHER_SECRET: 'x' } });
+  const backend = new LocalBackend({ localGpus: () => Promise.resolve(GPUS), env: { ...process.env, HF_TOKEN: 'hf_secret', OTHER_SECRET: 'x' } });
   const specs: AllocationSpec[] = [];
   const stateDir = (s: AllocationSpec): string => join(s.stateDir, 'local');
   const idOf = (s: AllocationSpec): string => serverName(s.workflowId, s.modelName);
@@ -55,6 +56,11 @@ describe('local backend with a fake vllm executable', () => {
     expect(await gpusOf(await spec('healthy', telemetry, { CUDA_VISIBLE_DEVICES: '5,GPU-fake-6' }))).toEqual(['GPU-fake-5']);
     expect(await gpusOf(await spec('healthy', telemetry))).toEqual(['GPU-fake-0']);
     expect(await backend.gpuTelemetry(await spec('healthy', { gpu_telemetry: { nvidia_smi: null } }))).toEqual({ unavailable: 'GPU sampling is off (backend.gpu_telemetry.nvidia_smi: null)' });
+    // run_meta.json's GPUs are the same ones; the fake nvidia-smi is asked because the config names it.
+    const asked: (string | string[])[] = [];
+    const mixed = new LocalBackend({ localGpus: (cmd) => (asked.push(cmd), Promise.resolve([{ index: '0', ...GPU }, { index: '1', name: 'NVIDIA L4', memory_mb: 23034 }])) });
+    expect((await mixed.allocate(await spec('healthy', telemetry, { CUDA_VISIBLE_DEVICES: '1' }))).gpus).toEqual([{ name: 'NVIDIA L4', memory_mb: 23034 }]);
+    expect(asked).toEqual([FAKE_NVIDIA_SMI]);
   });
 
   it('spawns vllm serve, serves, saves logs, and stops the process group', async () => {

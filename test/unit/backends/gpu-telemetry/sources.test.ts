@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dcgmSampler, parseDcgmReadings } from '../../../../backends/gpu-telemetry/dcgm.ts';
-import { nvidiaSmiSampler, parseNvidiaSmiSample } from '../../../../backends/gpu-telemetry/nvidia-smi.ts';
+import { nvidiaSmiSampler, parseNvidiaSmiSample, queryLocalGpus } from '../../../../backends/gpu-telemetry/nvidia-smi.ts';
 import { hardwareOf, recordGpuAttempt } from '../../../../backends/gpu-telemetry/record.ts';
 import { startGpuSampling, type GpuSampler } from '../../../../backends/gpu-telemetry/sampler.ts';
 import type { GpuReading } from '../../../../backends/gpu-telemetry/readings.ts';
@@ -78,6 +78,12 @@ describe('nvidia-smi readings', () => {
     expect(await ids(2)).toEqual(['GPU-fake-0', 'GPU-fake-1']);
     expect(await ids(['3', 'GPU-fake-5'])).toEqual(['GPU-fake-3', 'GPU-fake-5']);
     expect(await ids('all')).toHaveLength(8);
+  });
+
+  it("lists this machine's GPUs for run_meta.json", async () => {
+    const gpus = await queryLocalGpus(FAKE_NVIDIA_SMI);
+    expect(gpus).toHaveLength(8);
+    expect(gpus[3]).toEqual({ index: '3', name: 'NVIDIA H100 80GB HBM3', memory_mb: 81559 });
   });
 
   it('reports a missing tool with its name', async () => {
