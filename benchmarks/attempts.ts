@@ -25,7 +25,7 @@ export interface AttemptOutcome {
   attempts: number;
 }
 
-/** `<benchmark>/<example id>/a<attempt>`: the simulator records it, so tests count sends per example. */
+/** `<benchmark>[@seed_<n>]/<example id>/a<attempt>`: the simulator records it, so tests count sends per example. */
 export function requestId(stage: string, exampleId: string, attempt: number): string {
   return `${stage}/${exampleId}/a${attempt}`;
 }

@@ -155,6 +155,8 @@ export async function runBenchmark(opts: RunBenchmarkOptions): Promise<QualityRu
   } catch (err) {
     throw new EvalflowError('input_invalid', `${name}: ${(err as Error).message}`);
   }
+  // Each seed's requests are told apart (the same example is asked once per seed).
+  const stage = opts.seed === undefined ? name : `${name}@seed_${opts.seed}`;
   const subset = selectSubset(opts.examples, cfg.subset_size, cfg.subset_seed);
   const prepared = new Map<string, Prepared>();
   for (const example of subset) {
@@ -217,7 +219,7 @@ export async function runBenchmark(opts: RunBenchmarkOptions): Promise<QualityRu
     while (!stop.signal.aborted && next < pending.length) {
       const p = pending[next++]!;
       const outcome = await sendWithRetries({
-        sender, stage: name, exampleId: p.example.id, request: p.request, retries, backoff: opts.backoff ?? DEFAULT_BACKOFF,
+        sender, stage, exampleId: p.example.id, request: p.request, retries, backoff: opts.backoff ?? DEFAULT_BACKOFF,
         stop: stop.signal, cancel: cancel.signal, ...(opts.sleep ? { sleep: opts.sleep } : {}),
       });
       if (outcome === null) continue;

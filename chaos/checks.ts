@@ -59,7 +59,7 @@ export interface ResultsSnapshot {
 /** What a request id says it was for. */
 export type RequestTarget = { kind: 'example'; benchmark: string; example: string } | { kind: 'throughput' } | { kind: 'online'; stage: string } | { kind: 'unknown' };
 
-/** Parses `<benchmark>/<example id>/a<n>` (example ids may hold slashes) and `<stage>-<index>`. */
+/** Parses `<benchmark>[@seed_<n>]/<example id>/a<n>` (example ids may hold slashes; a seed counts as its own benchmark) and `<stage>-<index>`. */
 export function requestTarget(id: string): RequestTarget {
   const first = id.indexOf('/');
   const last = id.lastIndexOf('/');

@@ -160,6 +160,12 @@ describe('runBenchmark', () => {
     await expect(runBenchmark(base(new FakeSender({ reply: evenRight }), examples, { evalCfg: changed }))).rejects.toThrow(/another prompt/);
   });
 
+  it("tells each sampling seed's requests apart", async () => {
+    const sender = new FakeSender({ reply: evenRight });
+    await runBenchmark(base(sender, makeExamples(2), { seed: 7 }));
+    expect([...sender.sent].sort()).toEqual(['gsm8k@seed_7/q0/a1', 'gsm8k@seed_7/q1/a1']);
+  });
+
   it('retries retryable failures with growing backoff, then records the answer', async () => {
     const failures = new Map<string, number>();
     const sender = new FakeSender({
