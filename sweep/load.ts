@@ -11,6 +11,7 @@ import { SuiteConfig } from '../configs/schema/suite.ts';
 import type { BackendKind, PresetName, StepName } from '../configs/schema/suite.ts';
 import { SweepConfig } from '../configs/schema/sweep.ts';
 import type { GpuPool } from '../configs/schema/sweep.ts';
+import type { SimulatedModelProfile } from '../configs/schema/simulator.ts';
 import { GPU_PRODUCT_LABEL } from '../backends/hardware.ts';
 import { compactTimestamp, stepKey } from '../store/layout.ts';
 import { hashOf } from '../common/hash.ts';
@@ -96,6 +97,13 @@ function placeOnPool(suite: ResolvedSuite, pool: GpuPool): ResolvedSuite['backen
   return backend;
 }
 
+/** The suite's simulator with the sweep's profile for this model laid over it; any other backend as it is. */
+export function simulatedAs(backend: ResolvedSuite['backend'], profile: SimulatedModelProfile | undefined): ResolvedSuite['backend'] {
+  if (backend.kind !== 'sim' || profile === undefined) return backend;
+  const { accuracy, ...speed } = profile;
+  return { ...backend, simulator: { ...backend.simulator, ...speed, accuracy: { ...backend.simulator.accuracy, ...accuracy } } };
+}
+
 /**
  * Load a sweep YAML, the suite it names and the model registry; filter by sizes; plan fit, tensor parallelism and
  * order; resolve one suite per model that runs (results in <results_dir>/<sweep>/<model>/, tensor_parallel_size from the plan).
@@ -159,7 +167,7 @@ export async function loadSweep(sweepPath: string, opts: LoadSweepOptions = {}):
       ...loaded,
       // One name for the sweep and its children, so EvalflowSuite = "<sweep>" finds all of them.
       name: cfg.name,
-      backend: placeOnPool(loaded, pool),
+      backend: simulatedAs(placeOnPool(loaded, pool), cfg.simulated_models[planned.model]),
       serving: { ...loaded.serving, tensor_parallel_size: planned.tensorParallelSize!, pipeline_parallel_size: 1 },
       ...(runTag ? { runTag } : {}),
     };

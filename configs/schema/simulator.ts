@@ -29,3 +29,15 @@ export const SimulatorOptions = z.strictObject({
   deadline_s: z.number().positive().nullable().default(null).describe('hard cap on the server lifetime (like activeDeadlineSeconds)'),
 });
 export type SimulatorOptions = z.infer<typeof SimulatorOptions>;
+
+/**
+ * How one model behaves on the simulator in a sweep (sweep.yaml simulated_models): a simulated scaling
+ * sweep would otherwise give every size the same accuracy and speed. Invented figures for demos and
+ * tests, never measurements; GPU backends ignore them.
+ */
+export const SimulatedModelProfile = z.strictObject({
+  accuracy: SimulatorOptions.shape.accuracy.unwrap().optional().describe('merged over the suite simulator accuracy, key by key'),
+  itl_ms: SimulatorOptions.shape.itl_ms.unwrap().optional(),
+  ttft_base_ms: SimulatorOptions.shape.ttft_base_ms.unwrap().optional(),
+});
+export type SimulatedModelProfile = z.infer<typeof SimulatedModelProfile>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SimulatedModelProfile } from './simulator.ts';
 
 /** A group of identical GPU nodes the sweep may place models on. A model runs on one node (tensor parallelism only). */
 export const GpuPool = z.strictObject({
@@ -31,6 +32,10 @@ export const SweepConfig = z
     overhead_gb: z.number().min(0).default(2).describe('fixed memory on top (CUDA context, CUDA graphs)'),
     order: SweepOrder.default('largest_first'),
     results_dir: z.string().default('results').describe('relative to the working directory; results go to <results_dir>/<name>/<model>/'),
+    simulated_models: z
+      .record(z.string(), SimulatedModelProfile)
+      .default({})
+      .describe('sim backend only: per-model accuracy and speed, so a simulated sweep shows a size trend (invented, not measured)'),
   })
   .superRefine((cfg, ctx) => {
     const firstModel = new Map<string, number>();
@@ -39,6 +44,9 @@ export const SweepConfig = z
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['models', i], message: `duplicate model "${m}" (first at models[${first}])` });
       else firstModel.set(m, i);
     });
+    for (const name of Object.keys(cfg.simulated_models)) {
+      if (!firstModel.has(name)) ctx.addIssue({ code: 'custom', path: ['simulated_models', name], message: `"${name}" is not one of the sweep's models` });
+    }
     const firstPool = new Map<string, number>();
     cfg.gpu_pools.forEach((p, i) => {
       const first = firstPool.get(p.name);

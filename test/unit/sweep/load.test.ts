@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../../../configs/load.ts';
 import { loadSuite, suiteConfigHash } from '../../../configs/resolve.ts';
 import { stepKey } from '../../../store/layout.ts';
-import { detectConfigKind, loadSweep, parseSizesOption } from '../../../sweep/load.ts';
+import { detectConfigKind, loadSweep, parseSizesOption, simulatedAs } from '../../../sweep/load.ts';
+import { BackendConfig } from '../../../configs/schema/suite.ts';
 import { formatPlan } from '../../../sweep/format.ts';
 
 const QWEN_SWEEP = 'configs/suites/qwen-scaling.yaml';
@@ -60,6 +61,32 @@ describe('loadSweep', () => {
     expect(sweep.runTag).toBeNull();
   });
 
+  it("lays each model's simulated profile over the suite's simulator, and leaves other backends alone", async () => {
+    const sweep = await loadSweep(QWEN_SWEEP);
+    const sim = (model: string) => {
+      const backend = sweep.runs.find((r) => r.model === model)?.suite.backend;
+      if (backend?.kind !== 'sim') throw new Error(`${model} does not run on the simulator`);
+      return backend.simulator;
+    };
+    // phase1.yaml's simulator says gsm8k 0.9, math 0.55, routerbench 0.7; the profile replaces only what it names.
+    expect(sim('qwen2.5-1.5b-instruct')).toMatchObject({ itl_ms: 6, ttft_base_ms: 20, accuracy: { gsm8k: 0.7, math: 0.48, routerbench: 0.7, default: 0.8 } });
+    expect(sim('qwen2.5-72b-instruct').accuracy.gsm8k).toBeGreaterThan(sim('qwen2.5-7b-instruct').accuracy.gsm8k!);
+    const k8s = { kind: 'kubernetes', namespace: 'x' } as const;
+    const parsedK8s = BackendConfig.parse(k8s);
+    expect(simulatedAs(parsedK8s, { itl_ms: 1 })).toBe(parsedK8s);
+  });
+
+  it('names a simulated profile for a model the sweep does not run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalflow-sweep-'));
+    try {
+      const text = (await readFile(QWEN_SWEEP, 'utf8')).replace('suite: phase1.yaml', `suite: ${resolve('configs/suites/phase1.yaml')}`) + '  qwen2.5-0.5b-instruct: { itl_ms: 3 }\n';
+      await writeFile(join(dir, 'sweep.yaml'), text);
+      await expect(loadSweep(join(dir, 'sweep.yaml'))).rejects.toThrow(/simulated_models\.qwen2\.5-0\.5b-instruct.*not one of the sweep's models/s);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives the same sweep the same hashes every time', async () => {
     const [a, b] = await Promise.all([loadSweep(QWEN_SWEEP), loadSweep(QWEN_SWEEP)]);
     expect(b.configHash).toBe(a.configHash);
@@ -94,7 +121,8 @@ describe('loadSweep', () => {
   });
 
   it('locates an unknown model at its line in the sweep file', async () => {
-    const file = await variant((t) => t.replace('  - qwen2.5-14b-instruct', '  - qwen2.5-14b-instuct'));
+    // Only the models list: with the typo there, simulated_models names a model the sweep does not run.
+    const file = await variant((t) => t.replace('  - qwen2.5-14b-instruct', '  - qwen2.5-14b-instuct').replace(/\n {2}qwen2\.5-14b-instruct: .*\n/, '\n'));
     const [issue] = await issues(loadSweep(file));
     expect(issue).toMatchObject({ line: 14, path: 'models[3]' });
     expect(issue!.message).toMatch(/^model "qwen2.5-14b-instuct" is not in models.yaml \(known: qwen2.5-1.5b-instruct, /);
