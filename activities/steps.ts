@@ -90,6 +90,22 @@ function sampledHardware(hw: HardwareSummary): StepSummary {
   return figures;
 }
 
+/** What the throughput and online steps share: their config copies, endpoint, metrics scraping, output folder and hooks. */
+async function efficiencyStep(args: StepArgs, heartbeat: (d: Record<string, unknown>) => void, signal: AbortSignal) {
+  await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
+  const ctx = Context.current();
+  return {
+    endpoint: apiEndpoint(args),
+    scrapeIntervalS: args.suite.benchmark.scrape_metrics_interval_s,
+    outDir: args.plan.dir,
+    log: (m: string) => {
+      ctx.log.info(m);
+    },
+    heartbeat,
+    signal,
+  };
+}
+
 function apiEndpoint(args: StepArgs): { baseUrl: string; model: string; apiKeyEnv?: string } {
   return { ...args.endpoint, model: args.server.model };
 }
@@ -103,20 +119,8 @@ export function createStepActivities(deps: StepDeps) {
     async runThroughput(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
         once(args, deps, async (heartbeat, signal) => {
-          await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
-          const ctx = Context.current();
-          return runThroughputStep({
-            endpoint: apiEndpoint(args),
-            config: args.suite.benchmark.throughput,
-            scrapeIntervalS: args.suite.benchmark.scrape_metrics_interval_s,
-            seed: args.suite.seed,
-            outDir: args.plan.dir,
-            log: (m: string) => {
-              ctx.log.info(m);
-            },
-            heartbeat,
-            signal,
-          });
+          const common = await efficiencyStep(args, heartbeat, signal);
+          return runThroughputStep({ ...common, config: args.suite.benchmark.throughput, seed: args.suite.seed });
         }),
       );
     },
@@ -124,19 +128,8 @@ export function createStepActivities(deps: StepDeps) {
     async runOnline(args: StepArgs): Promise<StepSummary> {
       return classified(() =>
         once(args, deps, async (heartbeat, signal) => {
-          await copyConfigs(args.plan.runDir, args.suite, ['benchmark', 'serving']);
-          const ctx = Context.current();
-          return runOnlineStep({
-            endpoint: apiEndpoint(args),
-            config: args.suite.benchmark.online,
-            scrapeIntervalS: args.suite.benchmark.scrape_metrics_interval_s,
-            outDir: args.plan.dir,
-            log: (m: string) => {
-              ctx.log.info(m);
-            },
-            heartbeat,
-            signal,
-          });
+          const common = await efficiencyStep(args, heartbeat, signal);
+          return runOnlineStep({ ...common, config: args.suite.benchmark.online });
         }),
       );
     },
