@@ -20,8 +20,15 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+export interface SamplingOptions {
+  now?: () => number;
+  /** How long the closing sample may take (default 3 s). */
+  finalSampleTimeoutMs?: number;
+}
+
 /** Samples every interval until stopped; a failed sample is recorded and sampling goes on (it never fails the step). */
-export function startGpuSampling(sampler: GpuSampler, now: () => number = Date.now): GpuSampling {
+export function startGpuSampling(sampler: GpuSampler, opts: SamplingOptions = {}): GpuSampling {
+  const now = opts.now ?? Date.now;
   const attempt: GpuSamplingAttempt = { source: sampler.source, interval_s: sampler.intervalS, samples: [], failures: [] };
   const abort = new AbortController();
   const periodic = every(sampler.intervalS * 1000, async () => {
@@ -36,16 +43,17 @@ export function startGpuSampling(sampler: GpuSampler, now: () => number = Date.n
   });
   return {
     async stop() {
-      // One last sample closes the interval, so a step shorter than one tick still has two points.
+      // A sample still waiting on a hung tool is dropped; one last sample, with a short deadline, closes the
+      // interval, so a step shorter than one tick still has two points and a stuck source delays no step.
+      abort.abort();
       await periodic.stop();
       const t = now();
       try {
-        const gpus = await sampler.sample(abort.signal);
+        const gpus = await sampler.sample(AbortSignal.timeout(opts.finalSampleTimeoutMs ?? 3000));
         if (gpus.length > 0) attempt.samples.push({ t_ms: t, gpus });
       } catch (err) {
         attempt.failures.push({ t_ms: t, error: errorText(err) });
       }
-      abort.abort();
       return attempt;
     },
   };

@@ -120,6 +120,25 @@ describe('sampling a step', () => {
   });
 });
 
+describe('a hung GPU source', () => {
+  it('delays no step: stop drops the sample in flight and gives the closing one a short deadline', async () => {
+    const hung: GpuSampler = {
+      source: 'hung',
+      intervalS: 0.01,
+      sample: (signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error(`gave up: ${String(signal.reason)}`)), { once: true })),
+    };
+    const sampling = startGpuSampling(hung, { finalSampleTimeoutMs: 50 });
+    await new Promise((r) => setTimeout(r, 30));
+    const started = Date.now();
+    const attempt = await sampling.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(attempt.samples).toEqual([]);
+    // Only the closing sample's timeout is a failure; the in-flight one was ours to cancel.
+    expect(attempt.failures).toHaveLength(1);
+    expect(attempt.failures[0]?.error).toMatch(/gave up: .*TimeoutError/);
+  });
+});
+
 describe('telemetry files', () => {
   let dir = '';
   afterEach(async () => {
