@@ -88,16 +88,16 @@ function seriesByGpu(samples: readonly GpuSample[]): Map<string, { t_ms: number;
   return series;
 }
 
+function isNonDecreasing(values: (number | null)[]): values is number[] {
+  return values.every((v, i) => v !== null && (i === 0 || v >= values[i - 1]!));
+}
+
 /** One GPU's energy in mJ over a series: the counter's rise when every reading has one, else the trapezoid rule over power. */
 export function gpuEnergyMj(series: readonly { t_ms: number; r: GpuReading }[]): { mj: number; method: 'energy_counter' | 'power_trapezoid' } | null {
   if (series.length < 2) return null;
   const counters = series.map((p) => p.r.energy_mj);
-  const first = counters[0];
-  const last = counters.at(-1);
   // A counter that goes backwards was reset (driver reload): integrate power instead.
-  if (counters.every((c, i) => c !== null && (i === 0 || c >= counters[i - 1]!)) && first != null && last != null) {
-    return { mj: last - first, method: 'energy_counter' };
-  }
+  if (isNonDecreasing(counters)) return { mj: counters[counters.length - 1]! - counters[0]!, method: 'energy_counter' };
   let joules = 0;
   let pairs = 0;
   for (let i = 1; i < series.length; i++) {
